@@ -1,0 +1,197 @@
+"""Checks on parsed workflows: the graph, the logic, and workflows against each other.
+
+Each check is a function from the model to findings.  The logic checks (shadowed
+branches, unsatisfiable conditions, overlapping audiences) reuse the compiler's
+reasoning in `logic`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from itertools import combinations
+
+import networkx as nx
+
+from ._reader import did_you_mean
+from .findings import Finding
+from .logic import exclusive_conditions, overlap, satisfiable
+from .model import TRIGGERS, BranchStep, Condition, Location, Workflow, condition_text
+from .workspace import Workspace
+
+
+def check_workflow(workflow: Workflow, workspace: Workspace, logic: bool = True) -> list[Finding]:
+    """The graph checks, and with `logic` (every condition was read) the logic checks."""
+    findings = list(_unknown_steps(workflow))
+    findings += _cycles(workflow)
+    if workflow.start in workflow.steps:
+        findings += _unreachable(workflow)
+    findings += _missing_else(workflow)
+    if logic:
+        findings += _rows_of_branches(workflow, workspace)
+        findings += _audience(workflow, workspace)
+    return findings
+
+
+def check_together(
+    workflows: Sequence[Workflow], workspace: Workspace, readable: Collection[str]
+) -> list[Finding]:
+    """Ties, duplicate names, and overlaps between the workflows named in `readable`."""
+    findings = list(_duplicate_names(workflows))
+    for first, second in combinations(workflows, 2):
+        if first.trigger != second.trigger or first.trigger not in TRIGGERS:
+            continue
+        if first.priority == second.priority:
+            findings += _tie(first, second)
+        elif {first.name, second.name} <= set(readable) and _channels_overlap(first, second):
+            findings += _overlap(first, second, workspace)
+    return findings
+
+
+def _finding(
+    code: str,
+    workflow: Workflow,
+    where: Location,
+    message: str,
+    hint: str | None = None,
+    step: str | None = None,
+) -> Finding:
+    return Finding(code, where, message, hint, workflow.name, step)
+
+
+def _graph(workflow: Workflow) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(workflow.steps)
+    for name, step in workflow.steps.items():
+        known = (target for target in step.targets() if target in workflow.steps)
+        graph.add_edges_from((name, target) for target in known)
+    return graph
+
+
+def _unknown_steps(workflow: Workflow) -> Iterator[Finding]:
+    names = list(workflow.steps)
+    references: list[tuple[str, Location, str | None]] = [
+        (workflow.start, workflow.where("start"), None)
+    ]
+    for name, step in workflow.steps.items():
+        if isinstance(step, BranchStep):
+            references += [(row.then, row.then_location, name) for row in step.rows]
+            if step.otherwise is not None:
+                references.append((step.otherwise, step.otherwise_location, name))
+        elif step.next is not None:
+            references.append((step.next, step.next_location, name))
+    for target, where, step_name in references:
+        if target not in workflow.steps:
+            hint = did_you_mean(target, names) or f"the steps are {', '.join(names)}"
+            message = f"no step named `{target}` in workflow `{workflow.name}`"
+            yield _finding("E-unknown-step", workflow, where, message, hint, step_name)
+
+
+def _cycles(workflow: Workflow) -> Iterator[Finding]:
+    graph = _graph(workflow)
+    for component in nx.strongly_connected_components(graph):
+        members = [name for name in workflow.steps if name in component]
+        if len(members) == 1 and not graph.has_edge(members[0], members[0]):
+            continue
+        loop = " → ".join([*members, members[0]])
+        step = workflow.steps[members[0]]
+        hint = "a workflow is a DAG: end one of these steps or lead it elsewhere"
+        message = f"the steps form a cycle: {loop}"
+        yield _finding("E-cycle", workflow, step.location, message, hint, members[0])
+
+
+def _unreachable(workflow: Workflow) -> Iterator[Finding]:
+    reached = nx.descendants(_graph(workflow), workflow.start) | {workflow.start}
+    for name, step in workflow.steps.items():
+        if name not in reached:
+            message = f"step `{name}` is never reached from `{workflow.start}`"
+            hint = "lead a branch or a `next` to it, or remove it"
+            yield _finding("W-unreachable", workflow, step.location, message, hint, name)
+
+
+def _branch_steps(workflow: Workflow) -> Iterator[BranchStep]:
+    return (step for step in workflow.steps.values() if isinstance(step, BranchStep))
+
+
+def _missing_else(workflow: Workflow) -> Iterator[Finding]:
+    for step in _branch_steps(workflow):
+        if step.otherwise is None:
+            message = f"branch `{step.name}` has no `else`: when no row matches, the workflow ends"
+            hint = "add `else: <step>` to say what happens then"
+            yield _finding("W-missing-else", workflow, step.location, message, hint, step.name)
+
+
+def _rows_of_branches(workflow: Workflow, workspace: Workspace) -> Iterator[Finding]:
+    for step in _branch_steps(workflow):
+        yield from _rows(workflow, step, workspace)
+
+
+def _rows(workflow: Workflow, step: BranchStep, workspace: Workspace) -> Iterator[Finding]:
+    exclusive = exclusive_conditions([row.when for row in step.rows])
+    for index, (row, rule) in enumerate(zip(step.rows, exclusive, strict=True)):
+        text = condition_text(row.when)
+        if not satisfiable(row.when, workspace):
+            message = f"row {index + 1} of `{step.name}` can never hold: {text}"
+            hint = "check the values and operators"
+            yield _finding("W-unsatisfiable", workflow, row.location, message, hint, step.name)
+        elif not satisfiable(rule, workspace):
+            message = f"row {index + 1} of `{step.name}` is never taken: earlier rows catch {text}"
+            hint = "move it above the rows that catch it, or remove it"
+            yield _finding("W-shadowed-branch", workflow, row.location, message, hint, step.name)
+
+
+def _audience(workflow: Workflow, workspace: Workspace) -> Iterator[Finding]:
+    if workflow.audience is not None and not satisfiable(workflow.audience, workspace):
+        message = f"the audience of `{workflow.name}` can never hold, so it never runs"
+        yield _finding("W-unsatisfiable", workflow, workflow.where("audience"), message)
+
+
+def _duplicate_names(workflows: Sequence[Workflow]) -> Iterator[Finding]:
+    seen: dict[str, Workflow] = {}
+    for workflow in workflows:
+        if workflow.name in seen:
+            first = seen[workflow.name]
+            message = f"another workflow is named `{workflow.name}` ({first.where('workflow')})"
+            yield _finding("E-duplicate-workflow", workflow, workflow.where("workflow"), message)
+        seen.setdefault(workflow.name, workflow)
+
+
+def _tie(first: Workflow, second: Workflow) -> Iterator[Finding]:
+    for this, other in ((first, second), (second, first)):
+        message = (
+            f"`{this.name}` and `{other.name}` both run on `{this.trigger}` with priority "
+            f"{this.priority} ({other.where('priority')})"
+        )
+        hint = "give one of them a higher priority: only one workflow runs per event"
+        yield _finding("E-priority-tie", this, this.where("priority"), message, hint)
+
+
+def _channels_overlap(first: Workflow, second: Workflow) -> bool:
+    if first.channels is None or second.channels is None:
+        return True
+    return bool(set(first.channels) & set(second.channels))
+
+
+def _overlap(first: Workflow, second: Workflow, workspace: Workspace) -> Iterator[Finding]:
+    if not overlap(first.audience, second.audience, workspace):
+        return
+    high, low = (first, second) if first.priority > second.priority else (second, first)
+    channels = _shared_channels(high, low)
+    message = (
+        f"`{low.name}` never runs for events that `{high.name}` (priority {high.priority}) "
+        f"also matches on `{low.trigger}` ({channels})"
+    )
+    hint = "narrow one audience or channel list so they do not overlap"
+    yield _finding("W-overlap", low, low.where("priority"), message, hint)
+
+
+def _shared_channels(first: Workflow, second: Workflow) -> str:
+    if first.channels is None and second.channels is None:
+        return "every channel"
+    shared = set(first.channels or second.channels or ()) & set(
+        second.channels or first.channels or ()
+    )
+    return ", ".join(sorted(shared))
+
+
+def audience_text(condition: Condition | None) -> str:
+    return "everyone" if condition is None else condition_text(condition)

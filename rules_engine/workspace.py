@@ -1,0 +1,94 @@
+"""The workspace: what workflows may refer to.
+
+A workspace file declares the customer, conversation and message attributes with their
+types, the teams and teammates that can be assigned, the SMS-enabled countries, the
+threading windows and the executor.  Some attributes are always there (built in):
+the engine and the SMS adapter fill them in for every event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal, TypeAlias
+
+from .model import NOWHERE, Location
+
+AttributeType: TypeAlias = Literal["string", "number", "boolean", "enum", "list", "timestamp"]
+ATTRIBUTE_TYPES: tuple[AttributeType, ...] = (
+    "string",
+    "number",
+    "boolean",
+    "enum",
+    "list",
+    "timestamp",
+)
+SCOPES: tuple[str, ...] = ("customer", "conversation", "message")
+EXECUTORS: tuple[str, ...] = ("native", "durable")
+DEFAULT_CHANNELS: tuple[str, ...] = ("sms", "email", "chat", "whatsapp")
+STARTED_BY: tuple[str, ...] = ("customer", "outbound_reply", "teammate")
+
+
+@dataclass(frozen=True)
+class AttributeSpec:
+    """A declared attribute, named with its scope: `customer.plan`."""
+
+    name: str
+    type: AttributeType
+    values: tuple[str, ...] = ()  # the allowed values of an enum
+    builtin: bool = False
+    location: Location = field(default=NOWHERE, compare=False)
+
+    @property
+    def scope(self) -> str:
+        return self.name.split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class Workspace:
+    attributes: Mapping[str, AttributeSpec]
+    teams: tuple[str, ...] = ()
+    teammates: tuple[str, ...] = ()
+    channels: tuple[str, ...] = DEFAULT_CHANNELS
+    sms_countries: tuple[str, ...] = ("US", "CA")
+    reopen_window: timedelta = timedelta(days=5)
+    reply_window: timedelta = timedelta(days=7)
+    executor: str = "native"
+    help_text: str = "Reply STOP to opt out. Msg&data rates may apply."
+    file: str = "<default>"
+
+    def attribute(self, name: str) -> AttributeSpec | None:
+        return self.attributes.get(name)
+
+    def settable(self) -> tuple[str, ...]:
+        """Conversation attributes an action may set (declared, not built in)."""
+        return tuple(
+            name
+            for name, spec in self.attributes.items()
+            if spec.scope == "conversation" and not spec.builtin
+        )
+
+
+def builtin_attributes(channels: tuple[str, ...]) -> dict[str, AttributeSpec]:
+    """Attributes every event carries, whatever the workspace declares."""
+    specs = [
+        AttributeSpec("customer.phone", "string", builtin=True),
+        AttributeSpec("customer.country", "string", builtin=True),
+        AttributeSpec("customer.opted_out", "boolean", builtin=True),
+        AttributeSpec("conversation.channel", "enum", channels, builtin=True),
+        AttributeSpec("conversation.started_by", "enum", STARTED_BY, builtin=True),
+        AttributeSpec("conversation.tags", "list", builtin=True),
+        AttributeSpec("conversation.assignee", "string", builtin=True),
+        AttributeSpec("conversation.subject", "string", builtin=True),
+        AttributeSpec("message.body", "string", builtin=True),
+        AttributeSpec("message.has_media", "boolean", builtin=True),
+        AttributeSpec("message.segments", "number", builtin=True),
+        AttributeSpec("message.media_types", "list", builtin=True),
+    ]
+    return {spec.name: spec for spec in specs}
+
+
+def default_workspace() -> Workspace:
+    """A workspace with only the built-in attributes (used when no file is given)."""
+    return Workspace(attributes=builtin_attributes(DEFAULT_CHANNELS))
