@@ -1,0 +1,90 @@
+"""The SMS channel adapter: threading rules, the conversation store, phone numbers,
+content rules, segments and opt-out (SPEC sections 2 and 3).
+
+    >>> from channels import SmsChannel, SqliteStore
+    >>> channel = SmsChannel(SqliteStore("helpdesk.db"))          # doctest: +SKIP
+    >>> result = channel.receive({"id": "SM1", "at": "2026-01-05T10:00:00Z",
+    ...                           "from": "+14155550101", "body": "hi"})  # doctest: +SKIP
+    >>> result.decision, result.rule                              # doctest: +SKIP
+    ('new', 'new_conversation')
+
+Errors: every refusal is a `ChannelError` (the tree is drawn in `channels._errors`).
+"""
+
+from __future__ import annotations
+
+from ._adapter import SmsChannel as SmsChannel
+from ._content import render_macro as render_macro
+from ._errors import ChannelError as ChannelError
+from ._errors import ContentRefused as ContentRefused
+from ._errors import ConversationNotFound as ConversationNotFound
+from ._errors import ConversationOpen as ConversationOpen
+from ._errors import CountryNotEnabled as CountryNotEnabled
+from ._errors import InvalidEvent as InvalidEvent
+from ._errors import InvalidPhoneNumber as InvalidPhoneNumber
+from ._errors import OptedOut as OptedOut
+from ._errors import ShortCodeRefused as ShortCodeRefused
+from ._errors import StoreError as StoreError
+from ._models import CloseConversation as CloseConversation
+from ._models import CustomerUpdate as CustomerUpdate
+from ._models import InboundSms as InboundSms
+from ._models import OutboundSms as OutboundSms
+from ._models import StartConversation as StartConversation
+from ._optout import keyword_of as keyword_of
+from ._phone import PhoneNumber as PhoneNumber
+from ._phone import parse_phone as parse_phone
+from ._records import Conversation as Conversation
+from ._records import ConversationView as ConversationView
+from ._records import Customer as Customer
+from ._records import DecisionRecord as DecisionRecord
+from ._records import Message as Message
+from ._records import Note as Note
+from ._records import RunRecord as RunRecord
+from ._result import ChannelResult as ChannelResult
+from ._segments import SegmentCount as SegmentCount
+from ._segments import count_segments as count_segments
+from ._segments import smart_encode as smart_encode
+from ._segments import suggest_smart_encoding as suggest_smart_encoding
+from ._settings import ChannelSettings as ChannelSettings
+from ._sqlite import SqliteStore as SqliteStore
+from ._store import ConversationStore as ConversationStore
+from ._store import StoreTransaction as StoreTransaction
+
+__all__ = [
+    "ChannelError",
+    "ChannelResult",
+    "ChannelSettings",
+    "CloseConversation",
+    "ContentRefused",
+    "Conversation",
+    "ConversationNotFound",
+    "ConversationOpen",
+    "ConversationStore",
+    "ConversationView",
+    "CountryNotEnabled",
+    "Customer",
+    "CustomerUpdate",
+    "DecisionRecord",
+    "InboundSms",
+    "InvalidEvent",
+    "InvalidPhoneNumber",
+    "Message",
+    "Note",
+    "OptedOut",
+    "OutboundSms",
+    "PhoneNumber",
+    "RunRecord",
+    "SegmentCount",
+    "ShortCodeRefused",
+    "SmsChannel",
+    "SqliteStore",
+    "StartConversation",
+    "StoreError",
+    "StoreTransaction",
+    "count_segments",
+    "keyword_of",
+    "parse_phone",
+    "render_macro",
+    "smart_encode",
+    "suggest_smart_encoding",
+]

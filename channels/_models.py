@@ -1,0 +1,194 @@
+"""The adapter's input, validated at the edge: one Pydantic model per event type.
+
+Raw events are the JSON Lines of SPEC section 5.  `parse_event` turns a mapping into
+the right model, or raises `InvalidEvent` with a sentence that names the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
+from pydantic_core import ErrorDetails
+
+from ._errors import InvalidEvent
+
+M = TypeVar("M", bound=BaseModel)
+
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+IfOpen = Literal["continue", "close_and_start_new"]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class _Timed(_Event):
+    at: AwareDatetime
+
+    @field_validator("at", mode="after")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value.astimezone(UTC)
+
+
+class MediaItem(_Event):
+    """An attachment: its MIME type, and where the provider keeps it."""
+
+    content_type: NonEmpty
+    url: str | None = None
+
+
+def _media_items(value: object) -> object:
+    """Accept `"image/jpeg"` as shorthand for `{"content_type": "image/jpeg"}`."""
+    if isinstance(value, list):
+        return [{"content_type": item} if isinstance(item, str) else item for item in value]
+    return value
+
+
+class _WithMedia(_Timed):
+    media: tuple[MediaItem, ...] = ()
+
+    @field_validator("media", mode="before")
+    @classmethod
+    def _shorthand(cls, value: object) -> object:
+        return _media_items(value)
+
+    def media_types(self) -> tuple[str, ...]:
+        return tuple(item.content_type for item in self.media)
+
+
+class InboundSms(_WithMedia):
+    """An SMS the customer sent (`from`) to the help desk's number (`to`)."""
+
+    type: Literal["inbound_sms"] = "inbound_sms"
+    id: NonEmpty
+    from_: NonEmpty = Field(alias="from")
+    to: str | None = None
+    body: str = ""
+
+
+class OutboundSms(_WithMedia):
+    """A proactive SMS (campaign, automated message): it opens no conversation."""
+
+    type: Literal["outbound_sms"] = "outbound_sms"
+    id: NonEmpty
+    to: NonEmpty
+    body: str
+    macro: bool = False
+
+
+class StartConversation(_WithMedia):
+    """A teammate starts an SMS conversation from the help desk."""
+
+    type: Literal["start_conversation"] = "start_conversation"
+    id: NonEmpty
+    to: NonEmpty
+    body: str
+    subject: str | None = None
+    if_open: IfOpen | None = None
+    teammate: str | None = None
+    macro: bool = False
+
+
+class CloseConversation(_Timed):
+    """Close the customer's open SMS conversation."""
+
+    type: Literal["close_conversation"] = "close_conversation"
+    id: NonEmpty
+    customer: NonEmpty
+
+
+class CustomerUpdate(_Event):
+    """Create or update a customer and their custom attributes."""
+
+    type: Literal["customer"] = "customer"
+    id: str | None = None
+    phone: NonEmpty
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+ChannelEvent = Annotated[
+    InboundSms | OutboundSms | StartConversation | CloseConversation | CustomerUpdate,
+    Field(discriminator="type"),
+]
+_EVENT: TypeAdapter[ChannelEvent] = TypeAdapter(ChannelEvent)
+EVENT_TYPES = (
+    "inbound_sms",
+    "outbound_sms",
+    "start_conversation",
+    "close_conversation",
+    "customer",
+)
+
+
+def parse_event(raw: Mapping[str, object]) -> ChannelEvent:
+    """The typed event for a raw mapping, or `InvalidEvent` naming the bad field."""
+    if not isinstance(raw, Mapping):
+        raise InvalidEvent(f"An event must be a JSON object, not {type(raw).__name__}.")
+    kind = raw.get("type")
+    if kind not in EVENT_TYPES:
+        raise InvalidEvent(
+            f"The event type {kind!r} is unknown; use one of {', '.join(EVENT_TYPES)}."
+            if kind is not None
+            else "The event has no 'type' field.",
+            field="type",
+        )
+    try:
+        return _EVENT.validate_python(dict(raw))
+    except ValidationError as error:
+        raise invalid_event(error, str(kind), raw.get("id")) from None
+
+
+def validate(model: type[M], raw: M | Mapping[str, object]) -> M:
+    """`raw` as `model`, or `InvalidEvent` naming the bad field."""
+    if isinstance(raw, model):
+        return raw
+    try:
+        return model.model_validate(dict(raw) if isinstance(raw, Mapping) else raw)
+    except ValidationError as error:
+        kind = model.model_fields["type"].default if "type" in model.model_fields else "event"
+        ident = raw.get("id") if isinstance(raw, Mapping) else None
+        raise invalid_event(error, str(kind), ident) from None
+
+
+def invalid_event(error: ValidationError, kind: str, ident: object) -> InvalidEvent:
+    details = error.errors()
+    first = details[0]
+    field = _field_name(first, kind)
+    where = (
+        f"The {kind} event {ident!r}" if isinstance(ident, str) and ident else f"The {kind} event"
+    )
+    more = (
+        f" ({len(details) - 1} more problem{'s' if len(details) > 2 else ''})"
+        if len(details) > 1
+        else ""
+    )
+    return InvalidEvent(f"{where}: {_sentence(first, field)}{more}.", field=field)
+
+
+def _field_name(detail: ErrorDetails, kind: str) -> str:
+    parts = [str(part) for part in detail["loc"] if str(part) != kind]
+    return ".".join(parts) or "event"
+
+
+def _sentence(detail: ErrorDetails, field: str) -> str:
+    kind = detail["type"]
+    if kind == "missing":
+        return f"the field {field!r} is missing"
+    if kind == "extra_forbidden":
+        return f"the field {field!r} is not a field of this event"
+    if kind == "timezone_aware":
+        return f"the field {field!r} needs a time zone, like 2026-01-05T10:00:00Z"
+    return f"the field {field!r} is invalid: {detail['msg'].rstrip('.')}"

@@ -1,0 +1,102 @@
+"""The store interface: what the adapter needs from a database, whichever it is.
+
+Each threading decision runs in one `store.transaction(customer)`: a transaction that
+holds that customer's lock from the first read to the commit (SQLite: `BEGIN
+IMMEDIATE`; PostgreSQL: a transaction-scoped advisory lock on the customer).  Callers
+only see these two protocols, so a PostgreSQL store can replace the SQLite one.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Protocol
+
+from ._records import (
+    Conversation,
+    Customer,
+    DecisionRecord,
+    Message,
+    Note,
+    OutboundMarker,
+    RunRecord,
+    StartedBy,
+)
+
+
+class StoreTransaction(Protocol):
+    """Reads and writes inside one transaction."""
+
+    def customer(self, phone: str) -> Customer | None: ...
+
+    def save_customer(self, customer: Customer) -> None: ...
+
+    def message(self, provider_id: str) -> Message | None: ...
+
+    def decision(self, event_id: str) -> DecisionRecord | None: ...
+
+    def conversation(self, conversation_id: str) -> Conversation | None: ...
+
+    def open_conversation(self, customer: str) -> Conversation | None: ...
+
+    def last_closed_conversation(self, customer: str) -> Conversation | None: ...
+
+    def pending_outbound(self, customer: str, at: datetime) -> OutboundMarker | None:
+        """The latest unanswered outbound marker sent at or before `at`."""
+        ...
+
+    def answer_outbound(self, customer: str, at: datetime, provider_id: str) -> None:
+        """Mark every unanswered marker sent at or before `at` as answered."""
+        ...
+
+    def create_conversation(
+        self, customer: str, started_by: StartedBy, at: datetime, subject: str | None
+    ) -> Conversation: ...
+
+    def update_conversation(self, conversation: Conversation) -> None: ...
+
+    def add_message(self, message: Message) -> None: ...
+
+    def add_note(self, note: Note) -> None: ...
+
+    def add_outbound(self, marker: OutboundMarker) -> None: ...
+
+    def log_decision(self, record: DecisionRecord) -> None: ...
+
+    def messages(self, conversation_id: str) -> tuple[Message, ...]: ...
+
+    def notes(self, conversation_id: str) -> tuple[Note, ...]: ...
+
+    def decisions(self, conversation_id: str) -> tuple[DecisionRecord, ...]: ...
+
+    def log_run(self, record: RunRecord) -> None:
+        """Keep a workflow run; one per (event id, trigger)."""
+        ...
+
+    def runs(self, conversation_id: str) -> tuple[RunRecord, ...]: ...
+
+    def event_runs(self, event_id: str) -> tuple[RunRecord, ...]: ...
+
+    def message_by_sid(self, sid: str) -> Message | None:
+        """A message by the provider's id: its `provider_id` or its `sent_sid`."""
+        ...
+
+    def set_message_status(
+        self, provider_id: str, status: str, at: datetime, sent_sid: str | None = None
+    ) -> None:
+        """Record a delivery status (and the provider's id once it is known)."""
+        ...
+
+
+class ConversationStore(Protocol):
+    """A database of customers, conversations, messages, notes and decisions."""
+
+    def transaction(self, customer: str) -> AbstractContextManager[StoreTransaction]:
+        """One atomic unit of work for `customer`, serialised against every other."""
+        ...
+
+    def snapshot(self) -> AbstractContextManager[StoreTransaction]:
+        """A read-only view (no lock); writing through it is an error."""
+        ...
+
+    def close(self) -> None: ...
