@@ -157,7 +157,7 @@ class ConditionParser:
         """The literal in the attribute's type, or report a type mismatch."""
         allowed = OPERATORS_BY_TYPE[spec.type]
         if operator not in allowed:
-            hint = f"a {spec.type} attribute takes {one_of((*allowed, 'exists', 'missing'))}"
+            hint = f"`{spec.name}` ({spec.type}) takes {one_of((*allowed, 'exists', 'missing'))}"
             message = f"`{operator}` cannot apply to `{spec.name}`, which is a {spec.type}"
             self._report("E-type-mismatch", node, message, hint)
             return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from yaml.nodes import Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import _yaml
 from ._condition_parser import ConditionParser
@@ -139,26 +139,29 @@ class WorkflowParser:
     def _steps(self, node: Node) -> dict[str, Step] | None:
         steps: dict[str, Step] = {}
         for name, key_node, value in self.reader.items(node, "`steps`"):
-            step = self._step(name, key_node, value)
-            if step is not None:
-                steps[name] = step
+            steps[name] = self._step(name, key_node, value)
         if not steps and not self.reader.findings:
             self.reader.report("E-schema", node, "a workflow needs at least one step")
         return steps
 
-    def _step(self, name: str, key_node: Node, node: Node) -> Step | None:
+    def _step(self, name: str, key_node: Node, node: Node) -> Step:
+        """The step; a step with problems is still returned, so references to it hold."""
         entries = self.reader.mapping(node, f"step `{name}`")
-        self.reader.unknown_keys(entries, STEP_KEYS, f"step `{name}`")
         where = self.reader.at(key_node)
+        if not isinstance(node, MappingNode):
+            self.complete = False
+            return ActionStep(name, (), None, where)
+        self.reader.unknown_keys(entries, STEP_KEYS, f"step `{name}`")
         if "branch" in entries:
             return self._branch_step(name, entries, where)
         if "else" in entries:
             self.reader.report("E-schema", entries["else"][0], "`else` belongs to a branch step")
         actions = tuple(self._actions(name, entries))
-        if not actions:
+        if not any(key in entries for key in ACTION_KEYS):
             hint = "give it `branch:` rows or actions: " + one_of(ACTION_KEYS)
             self.reader.report("E-schema", key_node, f"step `{name}` does nothing", hint)
-            return None
+        if len(actions) != sum(key in entries for key in ACTION_KEYS):
+            self.complete = False  # kept, so that steps leading here are not reported
         next_step, next_where = self._target(entries, "next")
         return ActionStep(name, actions, next_step, where, next_where)
 
@@ -172,7 +175,7 @@ class WorkflowParser:
 
     def _branch_step(
         self, name: str, entries: Mapping[str, tuple[Node, Node]], where: Location
-    ) -> BranchStep | None:
+    ) -> BranchStep:
         for key, (key_node, _) in entries.items():
             if key in ACTION_KEYS or key == "next":
                 message = f"step `{name}` is a branch: `{key}` belongs in the step it leads to"
@@ -180,10 +183,12 @@ class WorkflowParser:
         node = entries["branch"][1]
         if not isinstance(node, SequenceNode) or not node.value:
             self.reader.report("E-syntax", node, "`branch` takes a list of `when`/`then` rows")
-            return None
-        rows = [self._row(name, row) for row in node.value]
+        items = node.value if isinstance(node, SequenceNode) else []
+        rows = [self._row(name, row) for row in items]
         otherwise, otherwise_where = self._target(entries, "else")
         found = tuple(row for row in rows if row is not None)
+        if len(found) != len(rows) or not found:
+            self.complete = False
         return BranchStep(name, found, otherwise, where, otherwise_where)
 
     def _row(self, step: str, node: Node) -> BranchRow | None:

@@ -1,0 +1,36 @@
+"""The public surface of `visualize` is locked: change this list on purpose."""
+
+from __future__ import annotations
+
+import visualize
+
+
+def test_all_is_locked() -> None:
+    assert visualize.__all__ == [
+        "FORMATS",
+        "Diagram",
+        "DotOptions",
+        "GraphvizMissingError",
+        "OverviewOptions",
+        "Review",
+        "RevisionError",
+        "Trace",
+        "TraceError",
+        "VisualizeError",
+        "WorkflowDiff",
+        "build_review",
+        "diff_workflows",
+        "load_revision",
+        "load_traces",
+        "overview_diagram",
+        "pair_workflows",
+        "render",
+        "to_dot",
+        "to_markdown",
+        "trace_diagram",
+        "workflow_diagram",
+        "write_diagram",
+        "write_review",
+    ]
+    for name in visualize.__all__:
+        assert hasattr(visualize, name), name
