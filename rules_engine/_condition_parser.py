@@ -158,7 +158,7 @@ class ConditionParser:
         allowed = OPERATORS_BY_TYPE[spec.type]
         if operator not in allowed:
             hint = f"`{spec.name}` ({spec.type}) takes {one_of((*allowed, 'exists', 'missing'))}"
-            message = f"`{operator}` cannot apply to `{spec.name}`, which is a {spec.type}"
+            message = f"`{operator}` cannot apply to `{spec.name}`, which is {_a(spec.type)}"
             self._report("E-type-mismatch", node, message, hint)
             return None
         items = value if isinstance(value, tuple) else (value,)
@@ -219,5 +219,9 @@ class ConditionParser:
             "timestamp": "an ISO 8601 time with a zone, e.g. `2026-01-05T10:00:00Z`",
         }[spec.type]
         shown = _yaml.kind(node) if isinstance(node, SequenceNode) else repr(item)
-        message = f"`{spec.name}` is a {spec.type}: `{operator} {shown}` can never hold"
+        message = f"`{spec.name}` is {_a(spec.type)}: `{operator} {shown}` can never hold"
         self._report("E-type-mismatch", node, message, f"compare it with {expected}")
+
+
+def _a(word: str) -> str:
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"

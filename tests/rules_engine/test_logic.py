@@ -94,14 +94,24 @@ def seats(operator: str, value: float) -> Comparison:
 def test_numeric_ranges() -> None:
     assert not satisfiable(AllOf((seats("gt", 5), seats("lt", 2))), WORKSPACE)
     assert satisfiable(AllOf((seats("gt", 5), seats("lt", 6))), WORKSPACE)
-    assert not satisfiable(AllOf((seats("gte", 5), seats("lte", 5), seats("not_equals", 5))), WORKSPACE)
+    assert not satisfiable(
+        AllOf((seats("gte", 5), seats("lte", 5), seats("not_equals", 5))), WORKSPACE
+    )
 
 
 def test_a_missing_attribute_satisfies_negations() -> None:
     # not (seats > 3) holds when seats is missing, so it is satisfiable with seats < 0 false
     assert satisfiable(AllOf((Not(seats("gt", 3)), Not(seats("lte", 3)))), WORKSPACE)
-    assert not satisfiable(AllOf((Comparison("customer.seats", "exists", None),
-                                  Not(seats("gt", 3)), Not(seats("lte", 3)))), WORKSPACE)
+    assert not satisfiable(
+        AllOf(
+            (
+                Comparison("customer.seats", "exists", None),
+                Not(seats("gt", 3)),
+                Not(seats("lte", 3)),
+            )
+        ),
+        WORKSPACE,
+    )
 
 
 def test_text_folds_case_like_the_executors() -> None:

@@ -25,7 +25,10 @@ def project_in(tmp_path: Path, **files: str) -> Path:
 
 def found(path: Path) -> list[tuple[str, str, int, int]]:
     project = load_project([path])
-    return [(Path(f.location.file).stem, f.code, f.location.line, f.location.column) for f in project.findings]
+    return [
+        (Path(f.location.file).stem, f.code, f.location.line, f.location.column)
+        for f in project.findings
+    ]
 
 
 def test_the_examples_validate_clean() -> None:
@@ -207,19 +210,48 @@ def test_yaml_words_stay_text_and_get_a_warning(tmp_path: Path) -> None:
     [
         ("workflow: x\ntrigger: [unclosed\n", "E-syntax", 3, 1),
         ("- just\n- a list\n", "E-syntax", 1, 1),
-        ("workflow: x\ntrigger: conversation_reopened\nstart: s\nsteps: {s: {tagg: [a]}}\n",
-         "E-schema", 4, 13),
-        ("workflow: x\ntrigger: conversation_reopened\nstart: s\nsteps: {s: {tag: [a]}}\n"
-         "priority: high\n", "E-syntax", 5, 11),
-        ("workflow: x\ntrigger: conversation_reopened\nstart: s\n"
-         "steps: {s: {tag: [a], next: t}, t: {note: {bad: 1}}}\n", "E-syntax", 4, 43),
-        ("workflow: x\ntrigger: conversation_reopened\nstart: s\n"
-         "steps: {s: {branch: [{when: {customer.seats: {over: 3}}, then: s}]}}\n", "E-schema", 4, 47),
-        ("workflow: x\ntrigger: conversation_reopened\nstart: s\n"
-         "steps: {s: {branch: [{when: {customer.plan: {gt: 3}}, then: t}], else: t}, t: {tag: [a]}}\n",
-         "E-type-mismatch", 4, 50),
-        ("workflow: x\ntrigger: conversation_reopened\nstart: s\n"
-         "steps: {s: {set: {conversation.mood: happy}}}\n", "E-unknown-attribute", 4, 19),
+        (
+            "workflow: x\ntrigger: conversation_reopened\nstart: s\nsteps: {s: {tagg: [a]}}\n",
+            "E-schema",
+            4,
+            13,
+        ),
+        (
+            "workflow: x\ntrigger: conversation_reopened\nstart: s\nsteps: {s: {tag: [a]}}\n"
+            "priority: high\n",
+            "E-syntax",
+            5,
+            11,
+        ),
+        (
+            "workflow: x\ntrigger: conversation_reopened\nstart: s\n"
+            "steps: {s: {tag: [a], next: t}, t: {note: {bad: 1}}}\n",
+            "E-syntax",
+            4,
+            43,
+        ),
+        (
+            "workflow: x\ntrigger: conversation_reopened\nstart: s\n"
+            "steps: {s: {branch: [{when: {customer.seats: {over: 3}}, then: s}]}}\n",
+            "E-schema",
+            4,
+            47,
+        ),
+        (
+            "workflow: x\ntrigger: conversation_reopened\nstart: s\n"
+            "steps: {s: {branch: [{when: {customer.plan: {gt: 3}}, then: t}], else: t},"
+            " t: {tag: [a]}}\n",
+            "E-type-mismatch",
+            4,
+            50,
+        ),
+        (
+            "workflow: x\ntrigger: conversation_reopened\nstart: s\n"
+            "steps: {s: {set: {conversation.mood: happy}}}\n",
+            "E-unknown-attribute",
+            4,
+            19,
+        ),
     ],
 )
 def test_shape_problems_point_at_the_node(

@@ -1,0 +1,124 @@
+"""The compiled network: shared tests, exclusive branch rules, candidate tables."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from rules_engine.compiler import compile_network
+from rules_engine.errors import ValidationError
+from rules_engine.model import (
+    Action,
+    ActionStep,
+    AllOf,
+    BranchRow,
+    BranchStep,
+    Comparison,
+    Condition,
+    Not,
+    Workflow,
+)
+from rules_engine.network import AllNode, NotNode, TestNode, index_key, node_tests
+from rules_engine.workspace import AttributeSpec, Workspace, builtin_attributes
+
+WORKSPACE = Workspace(
+    attributes={
+        **builtin_attributes(("sms", "email")),
+        "customer.plan": AttributeSpec("customer.plan", "enum", ("free", "pro", "vip")),
+        "customer.seats": AttributeSpec("customer.seats", "number"),
+    },
+    channels=("sms", "email"),
+)
+PRO = Comparison("customer.plan", "equals", "pro")
+REFUND = Comparison("message.body", "contains", "refund")
+
+
+def workflow(
+    name: str,
+    priority: int,
+    audience: Condition | None = None,
+    channels: tuple[str, ...] | None = None,
+    rows: tuple[BranchRow, ...] = (BranchRow(PRO, "done"),),
+) -> Workflow:
+    steps = {
+        "start": BranchStep("start", rows, "done"),
+        "done": ActionStep("done", (Action("tag", (name,)),), None),
+    }
+    return Workflow(name, "customer_sends_first_message", channels, audience, priority, "start",
+                    steps, f"{name}.yaml")  # fmt: skip
+
+
+def test_every_distinct_test_exists_once_and_is_shared() -> None:
+    flows = [
+        workflow("a", 1, PRO),
+        workflow("b", 2, AllOf((PRO, REFUND)), rows=(BranchRow(REFUND, "done"),)),
+    ]
+    network = compile_network(flows, WORKSPACE)
+    assert sorted((t.attribute, t.operator, t.value) for t in network.tests) == [
+        ("customer.plan", "equals", "pro"),
+        ("message.body", "contains", "refund"),
+    ]
+    a, b = network.workflows
+    assert a.audience == TestNode(0) and node_tests(b.audience) == {0, 1}  # type: ignore[arg-type]
+
+
+def test_values_python_calls_equal_stay_distinct_tests() -> None:
+    flows = [
+        workflow(f"w{k}", k, Comparison("customer.seats", "equals", v))
+        for k, v in enumerate((1, 1.0, True))
+    ]
+    tests = compile_network(flows, WORKSPACE).tests
+    assert len([t for t in tests if t.attribute == "customer.seats"]) == 3
+
+
+def test_branch_rows_become_mutually_exclusive_rules_with_else_last() -> None:
+    rows = (BranchRow(PRO, "done"), BranchRow(REFUND, "done"))
+    network = compile_network([workflow("a", 1, rows=rows)], WORKSPACE)
+    step = network.workflows[0].steps["start"]
+    assert [rule.row for rule in step.rules] == [0, 1, None]  # type: ignore[union-attr]
+    second = step.rules[1].condition  # type: ignore[union-attr]
+    assert second == AllNode((TestNode(1), NotNode(TestNode(0))))
+
+
+def test_candidates_are_in_priority_order_and_filtered_by_channel() -> None:
+    flows = [workflow("low", 1), workflow("high", 9, channels=("sms",)), workflow("mid", 5)]
+    network = compile_network(flows, WORKSPACE)
+    sms = network.table("customer_sends_first_message", "sms")
+    email = network.table("customer_sends_first_message", "email")
+    assert sms is not None and email is not None
+    names = [network.workflows[i].name for i in sms.ordered]
+    assert names == ["high", "mid", "low"]
+    assert [network.workflows[i].name for i in email.ordered] == ["mid", "low"]
+
+
+def test_top_level_equality_and_in_audiences_are_indexed() -> None:
+    flows = [
+        workflow("pro", 3, AllOf((PRO, REFUND))),
+        workflow("either", 2, Comparison("customer.plan", "in", ("pro", "vip"))),
+        workflow("open", 1, Not(PRO)),
+    ]
+    table = compile_network(flows, WORKSPACE).table("customer_sends_first_message", "sms")
+    assert table is not None
+    assert table.unindexed == (2,)
+    (index,) = table.indexes
+    assert index.attribute == "customer.plan"
+    assert index.buckets[("s", "pro")] == (0, 1)
+    assert index.buckets[("s", "vip")] == (1,)
+
+
+def test_index_keys_tell_booleans_from_numbers_and_never_match_nan() -> None:
+    assert index_key(True) != index_key(1)
+    assert index_key(1) == index_key(1.0)
+    assert index_key(math.nan) is None
+    assert index_key(("a",)) is None
+
+
+def test_graphs_no_executor_can_walk_are_refused() -> None:
+    broken = workflow("a", 1, rows=(BranchRow(PRO, "nowhere"),))
+    with pytest.raises(ValidationError, match="E-unknown-step"):
+        compile_network([broken], WORKSPACE)
+    steps = {"x": ActionStep("x", (), "y"), "y": ActionStep("y", (), "x")}
+    loop = Workflow("loop", "customer_sends_first_message", None, None, 1, "x", steps, "l.yaml")
+    with pytest.raises(ValidationError, match="E-cycle"):
+        compile_network([loop], WORKSPACE)
