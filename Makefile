@@ -33,9 +33,25 @@ lint: $(STAMP)
 test: $(STAMP) system-packages lint
 	$(BIN)/pytest -q
 
+# The main job, on the embedded SQLite default: the example workflows and generated SMS
+# traffic through simulate into out/demo/helpdesk.db, a summary, the diagrams with
+# traced paths and the review report.
+DEMO := out/demo
 demo: $(STAMP) system-packages
+	@mkdir -p $(DEMO)
+	@rm -f $(DEMO)/helpdesk.db $(DEMO)/helpdesk.db-wal $(DEMO)/helpdesk.db-shm
 	$(BIN)/helpdesk-rules validate workflows/
-	$(BIN)/helpdesk-rules explain workflows/ workflows/events/first-message-enterprise.json
+	$(BIN)/helpdesk-rules traffic --customers 2000 --seed 7 > $(DEMO)/events.jsonl
+	$(BIN)/helpdesk-rules simulate --database $(DEMO)/helpdesk.db --json $(DEMO)/events.jsonl > $(DEMO)/decisions.jsonl
+	$(BIN)/helpdesk-rules summary $(DEMO)/decisions.jsonl
+	$(BIN)/helpdesk-rules render workflows/ --out $(DEMO)/diagrams --trace $(DEMO)/decisions.jsonl > /dev/null
+	$(BIN)/helpdesk-rules review workflows/ --out $(DEMO)/review
+	@echo
+	@echo "events:      $(DEMO)/events.jsonl ($$(wc -l < $(DEMO)/events.jsonl) lines)"
+	@echo "decisions:   $(DEMO)/decisions.jsonl (simulate --json)"
+	@echo "database:    $(DEMO)/helpdesk.db (try: $(BIN)/helpdesk-rules history --database $(DEMO)/helpdesk.db C1)"
+	@echo "diagrams:    $(DEMO)/diagrams/ (one per workflow, traces: *.trace.svg, overview.svg)"
+	@echo "review:      $(DEMO)/review/index.html"
 
 bench: $(STAMP) system-packages
 	$(BIN)/python -m bench

@@ -50,6 +50,7 @@ from ._result import (
     make_events,
     message_map,
 )
+from ._retry import retried
 from ._segments import count_segments
 from ._settings import ChannelSettings
 from ._store import ConversationStore, StoreTransaction
@@ -60,6 +61,11 @@ BUILTIN_CONVERSATION = frozenset({"id", "started_by", "tags", "assignee", "subje
 
 RawEvent = Mapping[str, object]
 
+# Runs inside the customer's transaction, after threading and before the commit, for
+# every result that carries conversation events: the help desk decides on the events
+# and applies the actions there, so the decision and its actions commit together.
+EventHandler = Callable[[StoreTransaction, ChannelResult], ChannelResult]
+
 
 class SmsChannel:
     """The SMS channel adapter over a `ConversationStore`.
@@ -69,12 +75,24 @@ class SmsChannel:
     into a `rejected` result instead.
     """
 
-    def __init__(self, store: ConversationStore, settings: ChannelSettings | None = None) -> None:
+    def __init__(
+        self,
+        store: ConversationStore,
+        settings: ChannelSettings | None = None,
+        on_events: EventHandler | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings or ChannelSettings()
+        self.on_events = on_events
+
+    def _handled(self, tx: StoreTransaction, result: ChannelResult) -> ChannelResult:
+        if self.on_events is None or not result.events:
+            return result
+        return self.on_events(tx, result)
 
     # the event stream ----------------------------------------------------------------
 
+    @retried
     def apply(self, raw: RawEvent) -> ChannelResult:
         """Any SPEC section 5 event; bad input is a `rejected` result, never an exception."""
         try:
@@ -103,6 +121,7 @@ class SmsChannel:
 
     # inbound -------------------------------------------------------------------------
 
+    @retried
     def receive(self, sms: InboundSms | RawEvent) -> ChannelResult:
         """Thread and store an inbound SMS (rules 1 to 4), once per provider message id."""
         sms = validate(InboundSms, sms)
@@ -116,10 +135,11 @@ class SmsChannel:
             stored = tx.message(sms.id)
             if stored is not None:
                 return _duplicate(sms.id, stored.conversation_id)
-            return _Inbound(self.settings, tx, sms, phone, content).apply()
+            return self._handled(tx, _Inbound(self.settings, tx, sms, phone, content).apply())
 
     # outbound ------------------------------------------------------------------------
 
+    @retried
     def send_outbound(self, sms: OutboundSms | RawEvent) -> ChannelResult:
         """Record a proactive SMS; it opens no conversation, but a reply to it will."""
         sms = validate(OutboundSms, sms)
@@ -154,6 +174,7 @@ class SmsChannel:
             out_of_order=out_of_order,
         )
 
+    @retried
     def start_conversation(self, request: StartConversation | RawEvent) -> ChannelResult:
         """A teammate starts an SMS conversation (SPEC section 2)."""
         request = validate(StartConversation, request)
@@ -163,9 +184,10 @@ class SmsChannel:
             logged = tx.decision(request.id)
             if logged is not None:
                 return _duplicate(request.id, logged.conversation_id)
-            result = _TeammateStart(tx, request, phone, body).apply()
+            result = self._handled(tx, _TeammateStart(tx, request, phone, body).apply())
         return replace(result, warnings=warnings)
 
+    @retried
     def reply(
         self,
         conversation_id: str,
@@ -205,6 +227,7 @@ class SmsChannel:
 
     # closing -------------------------------------------------------------------------
 
+    @retried
     def close_conversation(self, request: CloseConversation | RawEvent) -> ChannelResult:
         """Close the customer's open SMS conversation."""
         request = validate(CloseConversation, request)
@@ -223,6 +246,7 @@ class SmsChannel:
                 )
             return _close(tx, conversation, request.at, request.id)
 
+    @retried
     def close(
         self, conversation_id: str, at: datetime, *, event_id: str | None = None
     ) -> ChannelResult:
@@ -238,10 +262,12 @@ class SmsChannel:
 
     # conversation changes (engine actions) -------------------------------------------
 
+    @retried
     def assign(self, conversation_id: str, assignee: str | None) -> Conversation:
         """Assign the conversation to a team or teammate inbox (None unassigns)."""
         return self._change(conversation_id, lambda c: replace(c, assignee=assignee or None))
 
+    @retried
     def tag(self, conversation_id: str, *tags: str) -> Conversation:
         """Add tags (kept once each, in the order first added)."""
         for tag in tags:
@@ -251,6 +277,7 @@ class SmsChannel:
             conversation_id, lambda c: replace(c, tags=tuple(dict.fromkeys((*c.tags, *tags))))
         )
 
+    @retried
     def set_attribute(self, conversation_id: str, name: str, value: object) -> Conversation:
         """Set a custom conversation attribute (JSON value; not a built-in name)."""
         _check_attribute(name, value, BUILTIN_CONVERSATION, "conversation")
@@ -258,6 +285,7 @@ class SmsChannel:
             conversation_id, lambda c: replace(c, attributes={**c.attributes, name: value})
         )
 
+    @retried
     def add_note(
         self, conversation_id: str, body: str, *, at: datetime, author: str = "system"
     ) -> Note:
@@ -280,6 +308,7 @@ class SmsChannel:
 
     # customers -----------------------------------------------------------------------
 
+    @retried
     def upsert_customer(
         self, phone: str, attributes: Mapping[str, object] | None = None
     ) -> Customer:
@@ -294,6 +323,7 @@ class SmsChannel:
             tx.save_customer(customer)
         return customer
 
+    @retried
     def set_opt_out(self, phone: str, opted_out: bool) -> Customer:
         """Opt a customer out (or back in) by hand, e.g. after "please stop texting me"."""
         number = parse_phone(phone, self.settings, field="phone", allow_short_code=True)

@@ -14,6 +14,8 @@
     │                            no choice (continue / close_and_start_new) was given
     ├── ConversationNotFound     a conversation id, or an open conversation, that is not there
     └── StoreError               the store cannot be used (a schema newer than this code)
+        └── StoreBusy            a call still conflicted after every retry; nothing was
+                                 stored: answer 503 so the provider delivers it again
 
 A duplicate provider message id is not an error: it is the `duplicate` decision.
 Every error is data: a `code`, the `field` it concerns, a sentence (`message`) and a
@@ -90,3 +92,24 @@ class ConversationNotFound(ChannelError):
 
 class StoreError(ChannelError):
     code = "store_error"
+
+
+class StoreBusy(StoreError):
+    """A call kept conflicting with other writers past the retry bound; nothing was stored.
+
+    `attempts` is how many times the whole call ran, `cause` the last conflict.
+    """
+
+    code = "store_busy"
+
+    def __init__(self, message: str, *, attempts: int, cause: BaseException) -> None:
+        super().__init__(
+            message,
+            hint="Nothing was stored: answer 503 so the provider delivers the event again; "
+            "if this keeps happening, look for another program holding locks in the database.",
+        )
+        self.attempts = attempts
+        self.cause = cause
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "attempts": self.attempts}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from rules_engine.events import ConversationEvent
+from rules_engine.events import ConversationEvent, Run
 
 from ._errors import ChannelError
 from ._records import Conversation, Customer, Decision, StartedBy
@@ -49,6 +49,7 @@ class ChannelResult:
     reply: str | None = None
     auto_reply_allowed: bool = True
     error: ChannelError | None = None
+    runs: tuple[Run, ...] = ()  # the workflows the help desk ran on `events`
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready; the events are listed by trigger."""

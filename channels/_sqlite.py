@@ -31,6 +31,7 @@ from ._records import (
 from ._schema import LATEST_VERSION, MIGRATIONS, MIGRATIONS_TABLE, SQLITE_TYPES, render
 
 Row = sqlite3.Row
+RETRYABLE_CONSTRAINTS = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
 
 
 def to_text(at: datetime) -> str:
@@ -109,6 +110,17 @@ class SqliteStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def is_retryable(self, error: BaseException) -> bool:
+        """A conflict worth running the whole call again: "database is locked" past the
+        busy timeout, or a unique violation (which `BEGIN IMMEDIATE` should make impossible).
+        """
+        name = getattr(error, "sqlite_errorname", "")
+        if isinstance(error, sqlite3.OperationalError):
+            return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(error)
+        if isinstance(error, sqlite3.IntegrityError):
+            return name in RETRYABLE_CONSTRAINTS or "UNIQUE constraint failed" in str(error)
+        return False
 
     # schema --------------------------------------------------------------------------
 

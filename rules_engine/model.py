@@ -6,6 +6,7 @@ frozen dataclasses, never raw YAML.  Every node keeps the `Location` it came fro
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -112,7 +113,8 @@ def format_value(value: Value) -> str:
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, str):
-        return repr(value) if (not value or value != value.strip() or " " in value) else value
+        plain = value and value == value.strip() and " " not in value and '"' not in value
+        return value if plain else json.dumps(value, ensure_ascii=False)
     return str(value)
 
 

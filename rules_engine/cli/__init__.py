@@ -13,7 +13,18 @@ from collections.abc import Sequence
 from importlib import import_module
 
 # Subcommand modules, in the order `--help` lists them.
-_COMMANDS: tuple[str, ...] = ("validate", "explain", "segments")
+_COMMANDS: tuple[str, ...] = (
+    "validate",
+    "explain",
+    "simulate",
+    "history",
+    "traffic",
+    "summary",
+    "segments",
+    "render",
+    "diff",
+    "review",
+)
 
 
 class UsageError(Exception):

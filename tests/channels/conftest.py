@@ -1,4 +1,9 @@
-"""Fixtures for the SMS channel adapter tests: a store in a temporary file, a clock."""
+"""Fixtures for the SMS channel adapter tests: a store on each backend, a clock.
+
+`store` (and so `channel`) is parametrised over SQLite and PostgreSQL: every test that
+uses it runs on both, so the two stores cannot drift apart.  `sqlite_store` is for the
+few tests about SQLite itself.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,18 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from channels import SmsChannel, SqliteStore
+from channels import ConversationStore, PostgresStore, SmsChannel, SqliteStore
 
 ALICE = "+14155550101"
 BOB = "+12015550123"
 CAROL = "+16135550123"  # Canada
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+BACKENDS = ("sqlite", "postgres")
+
+Rows = list[tuple[str, list[tuple[object, ...]]]]
 
 
 def at(**delta: float) -> str:
@@ -28,8 +37,15 @@ def inbound(
     return {"type": "inbound_sms", "id": ident, "at": when, "from": sender, "body": body, **extra}
 
 
-def dump(path: Path) -> list[tuple[str, list[tuple[object, ...]]]]:
+def dump(store: ConversationStore) -> Rows:
     """Every row of every table: to check that a refused call changed nothing."""
+    if isinstance(store, PostgresStore):
+        return _dump_postgres(store.url)
+    assert isinstance(store, SqliteStore)
+    return _dump_sqlite(Path(store.path))
+
+
+def _dump_sqlite(path: Path) -> Rows:
     with sqlite3.connect(path) as conn:
         tables = [
             row[0]
@@ -45,18 +61,54 @@ def dump(path: Path) -> list[tuple[str, list[tuple[object, ...]]]]:
     return result
 
 
+def _dump_postgres(url: str) -> Rows:
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = [
+            str(row[0])
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = current_schema() ORDER BY table_name"
+            )
+        ]
+        return [
+            (table, conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall())
+            for table in tables
+        ]
+
+
+def open_backend(backend: str, request: pytest.FixtureRequest, path: Path) -> ConversationStore:
+    """A new store on `backend`: a file at `path`, or a fresh PostgreSQL database."""
+    if backend == "sqlite":
+        return SqliteStore(path)
+    return PostgresStore(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "helpdesk.db"
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def store(db_path: Path) -> Iterator[SqliteStore]:
+def store(
+    backend: str, request: pytest.FixtureRequest, db_path: Path
+) -> Iterator[ConversationStore]:
+    store = open_backend(backend, request, db_path)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def sqlite_store(db_path: Path) -> Iterator[SqliteStore]:
     store = SqliteStore(db_path)
     yield store
     store.close()
 
 
 @pytest.fixture
-def channel(store: SqliteStore) -> SmsChannel:
+def channel(store: ConversationStore) -> SmsChannel:
     return SmsChannel(store)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from conftest import ALICE, at, dump, inbound
 
-from channels import ChannelError, InvalidEvent, SmsChannel
+from channels import ChannelError, ConversationStore, InvalidEvent, SmsChannel
 
 
 @pytest.fixture
@@ -79,16 +77,16 @@ def busy(channel: SmsChannel) -> SmsChannel:
     ],
 )
 def test_refused_with_a_sentence_and_nothing_stored(
-    busy: SmsChannel, db_path: Path, event: dict[str, object], field: str, message: str
+    busy: SmsChannel, store: ConversationStore, event: dict[str, object], field: str, message: str
 ) -> None:
-    before = dump(db_path)
+    before = dump(store)
     result = busy.apply(event)
     assert result.decision == "rejected"
     assert result.error is not None
     assert result.error.field == field
     assert message in result.reason
     assert result.reason.endswith(".") or result.reason.endswith("'.")
-    assert dump(db_path) == before
+    assert dump(store) == before
 
 
 def test_typed_calls_raise(busy: SmsChannel) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from conftest import ALICE, at, dump, inbound
 
-from channels import ContentRefused, SmsChannel, render_macro
+from channels import ContentRefused, ConversationStore, SmsChannel, render_macro
 
 
 def send(channel: SmsChannel, body: str, **extra: object) -> object:
@@ -51,13 +49,13 @@ def test_emails_and_full_urls_are_not_bare_links(channel: SmsChannel) -> None:
     ],
 )
 def test_media_is_refused_when_sending(
-    channel: SmsChannel, db_path: Path, media: str, message: str
+    channel: SmsChannel, store: ConversationStore, media: str, message: str
 ) -> None:
-    before = dump(db_path)
+    before = dump(store)
     with pytest.raises(ContentRefused, match=message) as caught:
         send(channel, "Look", media=[media])
     assert caught.value.field == "media[0]"
-    assert dump(db_path) == before
+    assert dump(store) == before
 
 
 def test_image_refusal_advises_a_link(channel: SmsChannel) -> None:
@@ -136,12 +134,14 @@ def test_received_cards_are_refused_and_the_text_kept(channel: SmsChannel) -> No
     assert result.events[0].message["has_media"] is False
 
 
-def test_received_unknown_media_type_is_an_error(channel: SmsChannel, db_path: Path) -> None:
-    before = dump(db_path)
+def test_received_unknown_media_type_is_an_error(
+    channel: SmsChannel, store: ConversationStore
+) -> None:
+    before = dump(store)
     result = channel.apply(inbound("SM1", at(), media=["bogus"]))
     assert result.decision == "rejected"
     assert result.error is not None and result.error.field == "media[0]"
-    assert dump(db_path) == before
+    assert dump(store) == before
 
 
 def test_media_only_message_is_received(channel: SmsChannel) -> None:

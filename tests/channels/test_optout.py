@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import ALICE, at, inbound
 
-from channels import ChannelSettings, OptedOut, SmsChannel, SqliteStore, keyword_of
+from channels import ChannelSettings, ConversationStore, OptedOut, SmsChannel, keyword_of
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_stop_opts_out_and_sends_are_refused(channel: SmsChannel) -> None:
     assert sent.decision == "outbound"
 
 
-def test_help_gets_the_workspace_help_text(store: SqliteStore) -> None:
+def test_help_gets_the_workspace_help_text(store: ConversationStore) -> None:
     channel = SmsChannel(store, ChannelSettings(help_text="Acme support: reply STOP to opt out."))
     result = channel.apply(inbound("SM1", at(), body="HELP"))
     assert result.reply == "Acme support: reply STOP to opt out."

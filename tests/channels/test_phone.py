@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from conftest import ALICE, at, dump, inbound
 
 from channels import (
     ChannelSettings,
+    ConversationStore,
     CountryNotEnabled,
     InvalidPhoneNumber,
     ShortCodeRefused,
@@ -91,11 +90,11 @@ def test_no_outbound_or_start_to_a_short_code(channel: SmsChannel) -> None:
     ],
 )
 def test_refusals_store_nothing(
-    channel: SmsChannel, db_path: Path, event: dict[str, object], error: str
+    channel: SmsChannel, store: ConversationStore, event: dict[str, object], error: str
 ) -> None:
-    before = dump(db_path)
+    before = dump(store)
     base = {"id": "x1", "at": at(), "body": "hello"}
     result = channel.apply({**base, **event})
     assert result.decision == "rejected"
     assert result.error is not None and result.error.code == error
-    assert dump(db_path) == before
+    assert dump(store) == before

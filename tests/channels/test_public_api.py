@@ -13,6 +13,7 @@ from channels import (
     InvalidPhoneNumber,
     OptedOut,
     ShortCodeRefused,
+    StoreBusy,
     StoreError,
 )
 
@@ -39,20 +40,34 @@ EXPECTED = {
     "OptedOut",
     "OutboundSms",
     "PhoneNumber",
+    "PostgresStore",
+    "RetryPolicy",
     "RunRecord",
     "SegmentCount",
     "ShortCodeRefused",
     "SmsChannel",
     "SqliteStore",
     "StartConversation",
+    "StoreBusy",
     "StoreError",
     "StoreTransaction",
     "count_segments",
     "keyword_of",
+    "open_store",
     "parse_phone",
     "render_macro",
     "smart_encode",
     "suggest_smart_encoding",
+    "HelpDesk",
+    "ConversationState",
+    "Outcome",
+    "SentReply",
+    "Sender",
+    "SentSms",
+    "SendFailed",
+    "RecordingSender",
+    "TwilioSender",
+    "generate_traffic",
 }
 
 
@@ -72,8 +87,10 @@ def test_every_error_is_a_channel_error() -> None:
         ConversationOpen,
         ConversationNotFound,
         StoreError,
+        StoreBusy,
     ):
         assert issubclass(error, ChannelError)
+    assert issubclass(StoreBusy, StoreError)
     assert issubclass(CountryNotEnabled, InvalidPhoneNumber)
 
 
@@ -89,10 +106,17 @@ def test_errors_are_data() -> None:
     assert error.format_message().startswith("It is open. Pass")
 
 
+# The help desk composes the adapter with the engine; the adapter itself knows only the
+# engine's event types.
+HELP_DESK_MODULES = {"_desk.py", "_actions.py", "_webhook.py", "_traffic.py", "__init__.py"}
+
+
 def test_the_adapter_imports_only_events_from_the_engine() -> None:
     import pathlib
 
     for path in pathlib.Path(channels.__file__).parent.glob("*.py"):
+        if path.name in HELP_DESK_MODULES:
+            continue
         for line in path.read_text().splitlines():
             if "rules_engine" in line and line.startswith(("from", "import")):
-                assert line == "from rules_engine.events import ConversationEvent", path
+                assert line.startswith("from rules_engine.events import "), path

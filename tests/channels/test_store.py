@@ -1,4 +1,5 @@
-"""The SQLite store: pragmas, schema invariants, migrations, conversation operations."""
+"""The stores: SQLite's pragmas, schema invariants and migrations (PostgreSQL's are in
+test_postgres.py), and conversation operations on both backends."""
 
 from __future__ import annotations
 
@@ -8,21 +9,30 @@ from pathlib import Path
 import pytest
 from conftest import ALICE, T0, at, inbound
 
-from channels import ConversationNotFound, InvalidEvent, SmsChannel, SqliteStore, StoreError
+from channels import (
+    ConversationNotFound,
+    ConversationStore,
+    InvalidEvent,
+    SmsChannel,
+    SqliteStore,
+    StoreError,
+)
 from channels._schema import LATEST_VERSION, MIGRATIONS, POSTGRES_TYPES, SQLITE_TYPES, render
 
 
-def test_created_on_first_use_with_wal_and_full_sync(db_path: Path, store: SqliteStore) -> None:
+def test_created_on_first_use_with_wal_and_full_sync(
+    db_path: Path, sqlite_store: SqliteStore
+) -> None:
     assert db_path.exists()
-    assert store.schema_version() == LATEST_VERSION
-    with store.snapshot() as tx:
+    assert sqlite_store.schema_version() == LATEST_VERSION
+    with sqlite_store.snapshot() as tx:
         conn = tx._conn
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
 
 
-def test_reopening_does_not_migrate_again(db_path: Path, store: SqliteStore) -> None:
+def test_reopening_does_not_migrate_again(db_path: Path, sqlite_store: SqliteStore) -> None:
     with SqliteStore(db_path) as again:
         assert again.schema_version() == LATEST_VERSION
     with sqlite3.connect(db_path) as conn:
@@ -32,7 +42,7 @@ def test_reopening_does_not_migrate_again(db_path: Path, store: SqliteStore) -> 
     conn.close()
 
 
-def test_a_newer_schema_is_refused(db_path: Path, store: SqliteStore) -> None:
+def test_a_newer_schema_is_refused(db_path: Path, sqlite_store: SqliteStore) -> None:
     with sqlite3.connect(db_path) as conn:
         conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', '2030')")
     conn.close()
@@ -53,8 +63,10 @@ def test_schema_renders_for_postgres_too() -> None:
                 assert "{serial}" not in text and "{json}" not in text
 
 
-def test_the_index_allows_one_open_sms_conversation(channel: SmsChannel, db_path: Path) -> None:
-    channel.apply(inbound("SM1", at()))
+def test_the_index_allows_one_open_sms_conversation(
+    sqlite_store: SqliteStore, db_path: Path
+) -> None:
+    SmsChannel(sqlite_store).apply(inbound("SM1", at()))
     conn = sqlite3.connect(db_path)
     with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
         conn.execute(
@@ -70,8 +82,8 @@ def test_the_index_allows_one_open_sms_conversation(channel: SmsChannel, db_path
     conn.close()
 
 
-def test_the_provider_message_id_is_unique(channel: SmsChannel, db_path: Path) -> None:
-    channel.apply(inbound("SM1", at()))
+def test_the_provider_message_id_is_unique(sqlite_store: SqliteStore, db_path: Path) -> None:
+    SmsChannel(sqlite_store).apply(inbound("SM1", at()))
     conn = sqlite3.connect(db_path)
     with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
         conn.execute(
@@ -82,7 +94,7 @@ def test_the_provider_message_id_is_unique(channel: SmsChannel, db_path: Path) -
     conn.close()
 
 
-def test_a_failed_transaction_leaves_nothing(store: SqliteStore) -> None:
+def test_a_failed_transaction_leaves_nothing(store: ConversationStore) -> None:
     from channels import Customer
 
     with pytest.raises(RuntimeError), store.transaction(ALICE) as tx:
@@ -92,7 +104,7 @@ def test_a_failed_transaction_leaves_nothing(store: SqliteStore) -> None:
         assert tx.customer(ALICE) is None
 
 
-def test_a_snapshot_cannot_write(store: SqliteStore) -> None:
+def test_a_snapshot_cannot_write(store: ConversationStore) -> None:
     from channels import Customer
 
     with pytest.raises(StoreError, match="read-only"), store.snapshot() as tx:

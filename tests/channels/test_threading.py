@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from conftest import ALICE, BOB, at, inbound
 
-from channels import ChannelSettings, ConversationOpen, SmsChannel, SqliteStore
+from channels import ChannelSettings, ConversationOpen, ConversationStore, SmsChannel
 
 
 def outbound(ident: str, when: str, to: str = ALICE) -> dict[str, object]:
@@ -101,7 +101,7 @@ def test_rule_1_reply_to_outbound_closes_the_open_one(channel: SmsChannel) -> No
     assert channel.conversation(first.conversation_id or "").conversation.status == "closed"
 
 
-def test_reply_window_is_from_settings(store: SqliteStore) -> None:
+def test_reply_window_is_from_settings(store: ConversationStore) -> None:
     channel = SmsChannel(store, ChannelSettings(reply_window=timedelta(hours=1)))
     channel.apply(outbound("SM1", at()))
     late = channel.apply(inbound("SM2", at(hours=1)))
@@ -118,7 +118,7 @@ def test_only_the_first_inbound_after_an_outbound_is_a_reply(channel: SmsChannel
     assert second.rule == "new_conversation"
 
 
-def test_reopen_window_is_from_settings(store: SqliteStore) -> None:
+def test_reopen_window_is_from_settings(store: ConversationStore) -> None:
     channel = SmsChannel(store, ChannelSettings(reopen_window=timedelta(minutes=10)))
     channel.apply(inbound("SM1", at()))
     channel.apply(close("c1", at(minutes=1)))

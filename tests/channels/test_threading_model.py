@@ -8,6 +8,7 @@ customer may have two open SMS conversations.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import sqlite3
 import tempfile
@@ -15,12 +16,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pg_server
+import psycopg
 from conftest import ALICE, BOB, T0
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
-from channels import ChannelSettings, SmsChannel, SqliteStore
+from channels import ChannelSettings, ConversationStore, PostgresStore, SmsChannel, SqliteStore
 
 REOPEN, REPLY = timedelta(days=5), timedelta(days=7)
 STEPS = st.sampled_from(
@@ -35,6 +44,7 @@ STEPS = st.sampled_from(
     ]
 )
 CUSTOMERS = st.sampled_from([ALICE, ALICE, ALICE, BOB])  # mostly one: longer histories
+OPEN_COUNTS = "SELECT customer, COUNT(*) FROM conversations WHERE status = 'open' GROUP BY customer"
 
 
 @dataclass
@@ -72,11 +82,11 @@ class CustomerModel:
 
 
 class Threading(RuleBasedStateMachine):
+    """On SQLite; `OnPostgres` below runs a smaller share on PostgreSQL."""
+
     def __init__(self) -> None:
         super().__init__()
-        self.dir = tempfile.mkdtemp()
-        self.path = Path(self.dir) / "model.db"
-        self.store = SqliteStore(self.path)
+        self.store = self.open_store()
         self.channel = SmsChannel(
             self.store, ChannelSettings(reopen_window=REOPEN, reply_window=REPLY)
         )
@@ -84,6 +94,18 @@ class Threading(RuleBasedStateMachine):
         self.now = T0
         self.sent: list[tuple[str, str]] = []  # inbound (id, customer) already applied
         self.serial = 0
+
+    def open_store(self) -> ConversationStore:
+        self.dir = tempfile.mkdtemp()
+        self.path = Path(self.dir) / "model.db"
+        return SqliteStore(self.path)
+
+    def open_counts(self) -> list[tuple[str, int]]:
+        """(customer, number of open conversations), straight from the database."""
+        conn = sqlite3.connect(self.path)
+        rows = conn.execute(OPEN_COUNTS).fetchall()
+        conn.close()
+        return rows
 
     def teardown(self) -> None:
         self.store.close()
@@ -170,12 +192,7 @@ class Threading(RuleBasedStateMachine):
 
     @invariant()
     def one_open_conversation_per_customer(self) -> None:
-        conn = sqlite3.connect(self.path)
-        rows = conn.execute(
-            "SELECT customer, COUNT(*) FROM conversations WHERE status = 'open' GROUP BY customer"
-        ).fetchall()
-        conn.close()
-        assert all(count == 1 for _customer, count in rows)
+        assert all(count == 1 for _customer, count in self.open_counts())
         for customer, model in self.models.items():
             current = self.channel.open_conversation(customer)
             expected = None if model.open is None else model.ids.get(model.open)
@@ -189,3 +206,32 @@ Threading.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestThreading = Threading.TestCase
+
+
+def test_the_model_on_postgres(postgres_server: pg_server.Server, postgres_database: str) -> None:
+    """The same machine on PostgreSQL, fewer examples: each gets a fresh schema."""
+    schemas = itertools.count(1)
+
+    class OnPostgres(Threading):
+        def open_store(self) -> ConversationStore:
+            self.schema = f"model_{next(schemas)}"
+            self.url = postgres_server.create_schema(postgres_database, self.schema)
+            return PostgresStore(self.url)
+
+        def open_counts(self) -> list[tuple[str, int]]:
+            with psycopg.connect(self.url) as conn:
+                return [(str(c), int(str(n))) for c, n in conn.execute(OPEN_COUNTS)]
+
+        def teardown(self) -> None:
+            self.store.close()
+            postgres_server.drop_schema(postgres_database, self.schema)
+
+    run_state_machine_as_test(
+        OnPostgres,
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=20,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
