@@ -14,7 +14,6 @@ Codes (see the README's YAML reference for examples):
     E-unknown-assignee   an assignment to a team or teammate the workspace does not declare
     E-priority-tie       two workflows with the same trigger and the same priority
     E-duplicate-workflow two workflows with the same name
-    E-unsupported        a condition the selected executor cannot run
     W-unreachable        a step no path reaches
     W-shadowed-branch    a branch that earlier branches always catch
     W-unsatisfiable      a condition that can never hold
@@ -43,7 +42,6 @@ CODES: dict[str, str] = {
     "E-unknown-assignee": "a team or teammate that the workspace does not declare",
     "E-priority-tie": "two workflows with the same trigger and the same priority",
     "E-duplicate-workflow": "two workflows with the same name",
-    "E-unsupported": "a condition the selected executor cannot run",
     "W-unreachable": "a step no path reaches",
     "W-shadowed-branch": "a branch that earlier branches always catch",
     "W-unsatisfiable": "a condition that can never hold",
