@@ -28,6 +28,8 @@ from ._errors import CountryNotEnabled as CountryNotEnabled
 from ._errors import InvalidEvent as InvalidEvent
 from ._errors import InvalidPhoneNumber as InvalidPhoneNumber
 from ._errors import OptedOut as OptedOut
+from ._errors import SendFailed as SendFailed
+from ._errors import ServiceMisconfigured as ServiceMisconfigured
 from ._errors import ShortCodeRefused as ShortCodeRefused
 from ._errors import StoreBusy as StoreBusy
 from ._errors import StoreError as StoreError
@@ -56,7 +58,6 @@ from ._segments import smart_encode as smart_encode
 from ._segments import suggest_smart_encoding as suggest_smart_encoding
 from ._senders import RecordingSender as RecordingSender
 from ._senders import Sender as Sender
-from ._senders import SendFailed as SendFailed
 from ._senders import SentSms as SentSms
 from ._senders import TwilioSender as TwilioSender
 from ._settings import ChannelSettings as ChannelSettings
@@ -64,6 +65,8 @@ from ._sqlite import SqliteStore as SqliteStore
 from ._store import ConversationStore as ConversationStore
 from ._store import StoreTransaction as StoreTransaction
 from ._traffic import generate as generate_traffic
+from ._webhook import WebhookConfig as WebhookConfig
+from ._webhook import create_app as create_app
 
 __all__ = [
     "ChannelError",
@@ -100,6 +103,7 @@ __all__ = [
     "Sender",
     "SentReply",
     "SentSms",
+    "ServiceMisconfigured",
     "ShortCodeRefused",
     "SmsChannel",
     "SqliteStore",
@@ -108,7 +112,9 @@ __all__ = [
     "StoreError",
     "StoreTransaction",
     "TwilioSender",
+    "WebhookConfig",
     "count_segments",
+    "create_app",
     "generate_traffic",
     "keyword_of",
     "open_store",

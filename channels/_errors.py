@@ -13,9 +13,11 @@
     ├── ConversationOpen         a teammate start while an SMS conversation is open and
     │                            no choice (continue / close_and_start_new) was given
     ├── ConversationNotFound     a conversation id, or an open conversation, that is not there
-    └── StoreError               the store cannot be used (a schema newer than this code)
-        └── StoreBusy            a call still conflicted after every retry; nothing was
-                                 stored: answer 503 so the provider delivers it again
+    ├── StoreError               the store cannot be used (a schema newer than this code)
+    │   └── StoreBusy            a call still conflicted after every retry; nothing was
+    │                            stored: answer 503 so the provider delivers it again
+    ├── SendFailed               the provider refused or could not take a message
+    └── ServiceMisconfigured     the webhook service cannot start as configured
 
 A duplicate provider message id is not an error: it is the `duplicate` decision.
 Every error is data: a `code`, the `field` it concerns, a sentence (`message`) and a
@@ -113,3 +115,15 @@ class StoreBusy(StoreError):
 
     def to_dict(self) -> dict[str, object]:
         return {**super().to_dict(), "attempts": self.attempts}
+
+
+class ServiceMisconfigured(ChannelError):
+    """The webhook service cannot start as configured (no auth token, a bad public URL)."""
+
+    code = "service_misconfigured"
+
+
+class SendFailed(ChannelError):
+    """The provider refused or could not take a message."""
+
+    code = "send_failed"

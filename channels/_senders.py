@@ -13,13 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
-from ._errors import ChannelError
-
-
-class SendFailed(ChannelError):
-    """The provider refused or could not take a message."""
-
-    code = "send_failed"
+from ._errors import ChannelError, SendFailed
 
 
 class Sender(Protocol):

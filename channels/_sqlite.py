@@ -72,6 +72,7 @@ class SqliteStore:
         self._busy_timeout = busy_timeout
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._writer = threading.RLock()
         self._connections: list[sqlite3.Connection] = []
         self._migrate()
 
@@ -160,8 +161,13 @@ class SqliteStore:
 
     @contextmanager
     def transaction(self, customer: str) -> Iterator[SqliteTransaction]:
-        """`BEGIN IMMEDIATE` ... `COMMIT`, rolled back on any exception."""
-        with self._begin("BEGIN IMMEDIATE", writable=True) as tx:
+        """`BEGIN IMMEDIATE` ... `COMMIT`, rolled back on any exception.
+
+        SQLite has one writer at a time: the threads of this process take turns on a
+        lock before they ask SQLite, instead of sleeping in its busy handler (other
+        processes still wait there, up to the busy timeout).
+        """
+        with self._writer, self._begin("BEGIN IMMEDIATE", writable=True) as tx:
             yield tx
 
     @contextmanager

@@ -24,6 +24,7 @@ _COMMANDS: tuple[str, ...] = (
     "render",
     "diff",
     "review",
+    "serve",
 )
 
 

@@ -11,7 +11,7 @@ import json
 import multiprocessing
 import random
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -101,12 +101,11 @@ def test_threads_and_processes_with_duplicates(tmp_path: Path) -> None:
     SqliteStore(path).close()
     deliveries = workload(seed=7)
     shares = [deliveries[i::PROCESSES] for i in range(PROCESSES)]
-    with multiprocessing.get_context("spawn").Pool(PROCESSES) as pool:
-        outcomes = [
-            item
-            for part in pool.starmap(deliver, [(str(path), s) for s in shares])
-            for item in part
-        ]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(PROCESSES, mp_context=context) as pool:
+        parts = [pool.submit(deliver, str(path), share) for share in shares]
+        # A worker that dies raises BrokenProcessPool here instead of hanging the test.
+        outcomes = [item for part in parts for item in part.result(timeout=240)]
 
     assert len(outcomes) == len(deliveries)
     inbound_ids = {str(e["id"]) for e in deliveries if e["type"] == "inbound_sms"}

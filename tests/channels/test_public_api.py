@@ -68,6 +68,9 @@ EXPECTED = {
     "RecordingSender",
     "TwilioSender",
     "generate_traffic",
+    "ServiceMisconfigured",
+    "WebhookConfig",
+    "create_app",
 }
 
 
