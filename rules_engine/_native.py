@@ -1,10 +1,12 @@
 """The native executor: the rule network run in plain Python (the default).
 
-At construction every test becomes a small function of the attribute's value (fast
-paths for the common operators, `semantics.test_value` for the rest) and every
-condition tree a closure.  Per event, a memo keyed by test id makes each shared test
-run at most once; the candidate table (with its equality index) gives the workflows to
-try, highest priority first, and the first whose audience holds runs.
+At construction every test becomes a small memoised function (fast paths inlined for
+the common operators, `semantics.test_value` for the rest) and every condition tree a
+closure.  Per event, a memo keyed by test id makes each shared test run at most once;
+the candidate table (its equality index, looked up by value, and its range index,
+looked up by bisection) gives the workflows to try, highest priority first, and the
+first whose audience holds runs.  A workflow found through an index is checked only on
+the rest of its audience: the tests the index decided are left out.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from .model import Action, Value
 from .network import (
     ActionNode,
     AllNode,
+    AttributeIndex,
     BranchNode,
     CandidateTable,
     CompiledWorkflow,
     Network,
     Node,
     NotNode,
+    RangeIndex,
     Test,
     TestNode,
     index_key,
@@ -37,6 +41,9 @@ Check = Callable[[Attributes, Memo], bool]
 ValueTest = Callable[[object], bool]
 
 _NUMBER_TYPES = (int, float)
+_CHEAP_OPERATORS = frozenset(
+    {"exists", "missing", "equals", "not_equals", "in", "not_in", "gt", "gte", "lt", "lte"}
+)
 MAX_CACHED_RUNS = 256  # per workflow: runs are immutable, so equal paths share one
 
 
@@ -50,8 +57,9 @@ def value_test(test: Test) -> ValueTest:
         return lambda value: value is not None
     if operator == "missing":
         return lambda value: value is None
-    if operator == "equals" and type(literal) is str:
-        return lambda value: type(value) is str and value == literal
+    if operator == "equals" and type(literal) in (str, bool):
+        kind = type(literal)
+        return lambda value: type(value) is kind and value == literal
     if operator == "in" and isinstance(literal, tuple) and all(type(v) is str for v in literal):
         return _in_strings(frozenset(literal), literal)
     if operator in ("gt", "gte", "lt", "lte") and type(literal) in _NUMBER_TYPES:
@@ -86,8 +94,16 @@ def _ordered(operator: str, literal: Value) -> ValueTest:
 
 
 def _memoised(test: Test) -> Check:
-    test_id, attribute, check = test.id, test.attribute, value_test(test)
+    """The test as a check on the attributes, run at most once per memo."""
+    operator, literal = test.operator, test.value
+    if operator == "equals" and type(literal) is str:
+        return _memoised_equals_text(test.id, test.attribute, literal)
+    if operator in ("exists", "missing"):
+        return _memoised_presence(test.id, test.attribute, operator == "exists")
+    return _memoised_check(test.id, test.attribute, value_test(test))
 
+
+def _memoised_check(test_id: int, attribute: str, check: ValueTest) -> Check:
     def run(attributes: Attributes, memo: Memo) -> bool:
         found = memo.get(test_id)
         if found is None:
@@ -97,18 +113,59 @@ def _memoised(test: Test) -> Check:
     return run
 
 
+def _memoised_equals_text(test_id: int, attribute: str, literal: str) -> Check:
+    def run(attributes: Attributes, memo: Memo) -> bool:
+        found = memo.get(test_id)
+        if found is None:
+            value = attributes.get(attribute)
+            found = memo[test_id] = type(value) is str and value == literal
+        return found
+
+    return run
+
+
+def _memoised_presence(test_id: int, attribute: str, present: bool) -> Check:
+    def run(attributes: Attributes, memo: Memo) -> bool:
+        found = memo.get(test_id)
+        if found is None:
+            found = memo[test_id] = (attributes.get(attribute) is not None) is present
+        return found
+
+    return run
+
+
 # -- condition trees ---------------------------------------------------------------------
 
 
-def compile_node(node: Node, tests: Sequence[Check]) -> Check:
-    """A closure that evaluates a condition tree with the shared, memoised tests."""
+def compile_node(node: Node, tests: Sequence[Check], costs: Sequence[int] = ()) -> Check:
+    """A closure that evaluates a condition tree with the shared, memoised tests.
+
+    With `costs` (per test id), the children of `all` and `any` are tried cheapest first:
+    tests have no side effects, so the verdict is the same and fewer costly tests run.
+    """
     if isinstance(node, TestNode):
         return tests[node.test]
     if isinstance(node, NotNode):
-        inner = compile_node(node.child, tests)
+        inner = compile_node(node.child, tests, costs)
         return lambda attributes, memo: not inner(attributes, memo)
-    children = tuple(compile_node(child, tests) for child in node.children)
+    ordered = sorted(node.children, key=lambda child: node_cost(child, costs)) if costs else None
+    children = tuple(compile_node(child, tests, costs) for child in ordered or node.children)
     return _all(children) if isinstance(node, AllNode) else _any(children)
+
+
+def test_cost(test: Test) -> int:
+    """A rough cost of running a test: the fast paths 1, case folding 4, the rest 8."""
+    if test.operator in _CHEAP_OPERATORS:
+        return 1
+    return 4 if test.operator in ("contains", "starts_with") else 8
+
+
+def node_cost(node: Node, costs: Sequence[int]) -> int:
+    if isinstance(node, TestNode):
+        return costs[node.test]
+    if isinstance(node, NotNode):
+        return node_cost(node.child, costs)
+    return sum(node_cost(child, costs) for child in node.children)
 
 
 def _all(children: tuple[Check, ...]) -> Check:
@@ -159,43 +216,100 @@ class _Workflow:
     runs: dict[tuple[int, ...], Run] = field(default_factory=dict, compare=False)
 
 
-def _compile_workflow(workflow: CompiledWorkflow, tests: Sequence[Check]) -> _Workflow:
+def _compile_workflow(
+    workflow: CompiledWorkflow, tests: Sequence[Check], costs: Sequence[int]
+) -> _Workflow:
     steps: dict[str, _Branch | _Actions] = {}
     for name, step in workflow.steps.items():
         if isinstance(step, ActionNode):
             steps[name] = _Actions(step.actions, step.next)
         else:
-            steps[name] = _compile_branch(step, tests)
-    audience = compile_node(workflow.audience, tests) if workflow.audience is not None else None
+            steps[name] = _compile_branch(step, tests, costs)
+    audience = None if workflow.audience is None else compile_node(workflow.audience, tests, costs)
     return _Workflow(workflow.name, workflow.trigger, audience, workflow.start, steps, len(steps))
 
 
-def _compile_branch(step: BranchNode, tests: Sequence[Check]) -> _Branch:
-    rows = tuple(compile_node(row, tests) for row in step.rows)
+def _compile_branch(step: BranchNode, tests: Sequence[Check], costs: Sequence[int]) -> _Branch:
+    rows = tuple(compile_node(row, tests, costs) for row in step.rows)
     return _Branch(step.name, rows, step.targets, step.otherwise)
 
 
 Entry = tuple[int, "Check | None", _Workflow]  # (priority rank, audience, workflow)
+Bucket = tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class _Equality:
+    """An equality index: text values looked up as they are, others by `index_key`."""
+
+    attribute: str
+    texts: Mapping[str, Bucket]
+    others: Mapping[tuple[str, object], Bucket]
+
+
+@dataclass(frozen=True)
+class _Range:
+    attribute: str
+    index: RangeIndex
+    slots: tuple[Bucket, ...]
 
 
 @dataclass(frozen=True)
 class _Table:
-    ordered: tuple[Entry, ...]
-    unindexed: tuple[Entry, ...]
-    indexes: tuple[tuple[str, Mapping[tuple[str, object], tuple[Entry, ...]]], ...]
+    ordered: Bucket
+    unindexed: Bucket
+    indexes: tuple[_Equality, ...]
+    ranges: tuple[_Range, ...]
 
 
-def _compile_table(table: CandidateTable, workflows: Sequence[_Workflow]) -> _Table:
-    rank = {workflow_id: position for position, workflow_id in enumerate(table.ordered)}
+class _TableCompiler:
+    """Turns a `CandidateTable` into entries; indexed entries keep only the residual audience."""
 
-    def entries(ids: Sequence[int]) -> tuple[Entry, ...]:
-        return tuple((rank[i], workflows[i].audience, workflows[i]) for i in ids)
+    def __init__(
+        self,
+        table: CandidateTable,
+        network: Network,
+        workflows: Sequence[_Workflow],
+        costs: Sequence[int],
+    ) -> None:
+        self.table, self.network, self.workflows = table, network, workflows
+        self.costs = costs
+        self.rank = {workflow_id: position for position, workflow_id in enumerate(table.ordered)}
 
-    indexes = tuple(
-        (index.attribute, {key: entries(ids) for key, ids in index.buckets.items()})
-        for index in table.indexes
-    )
-    return _Table(entries(table.ordered), entries(table.unindexed), indexes)
+    def compile(self, tests: Sequence[Check]) -> _Table:
+        equality = tuple(self._equality(index, tests) for index in self.table.indexes)
+        ranges = tuple(
+            _Range(index.attribute, index, tuple(self.indexed(ids, tests) for ids in index.slots))
+            for index in self.table.ranges
+        )
+        ordered, unindexed = self.table.ordered, self.table.unindexed
+        return _Table(self.entries(ordered), self.entries(unindexed), equality, ranges)
+
+    def entries(self, ids: Sequence[int]) -> Bucket:
+        return tuple((self.rank[i], self.workflows[i].audience, self.workflows[i]) for i in ids)
+
+    def indexed(self, ids: Sequence[int], tests: Sequence[Check]) -> Bucket:
+        return tuple((self.rank[i], self._residual(i, tests), self.workflows[i]) for i in ids)
+
+    def _equality(self, index: AttributeIndex, tests: Sequence[Check]) -> _Equality:
+        buckets = {key: self.indexed(ids, tests) for key, ids in index.buckets.items()}
+        texts = {str(key[1]): bucket for key, bucket in buckets.items() if key[0] == "s"}
+        return _Equality(index.attribute, texts, buckets)
+
+    def _residual(self, workflow_id: int, tests: Sequence[Check]) -> Check | None:
+        """The audience without the top-level tests the index decided."""
+        audience = self.network.workflows[workflow_id].audience
+        covered = self.table.covered.get(workflow_id, frozenset())
+        if isinstance(audience, TestNode) and audience.test in covered:
+            return None
+        if not isinstance(audience, AllNode):
+            return compile_node(audience, tests, self.costs) if audience is not None else None
+        rest = tuple(
+            c for c in audience.children if not (isinstance(c, TestNode) and c.test in covered)
+        )
+        if not rest:
+            return None
+        return compile_node(rest[0] if len(rest) == 1 else AllNode(rest), tests, self.costs)
 
 
 class NativeExecutor:
@@ -205,9 +319,11 @@ class NativeExecutor:
 
     def __init__(self, network: Network) -> None:
         tests = tuple(_memoised(test) for test in network.tests)
-        workflows = tuple(_compile_workflow(wf, tests) for wf in network.workflows)
+        costs = tuple(test_cost(test) for test in network.tests)
+        workflows = tuple(_compile_workflow(wf, tests, costs) for wf in network.workflows)
         self._tables = {
-            key: _compile_table(table, workflows) for key, table in network.tables.items()
+            key: _TableCompiler(table, network, workflows, costs).compile(tests)
+            for key, table in network.tables.items()
         }
 
     def decide(self, trigger: str, channel: str, attributes: Attributes) -> Run | None:
@@ -223,28 +339,52 @@ class NativeExecutor:
         """Nothing to release."""
 
 
+class _Unindexable(Exception):
+    """An event value an index cannot look up: every candidate must be tried."""
+
+
 def _choose(table: _Table, attributes: Attributes, memo: Memo) -> _Workflow | None:
     """The highest-priority candidate whose audience holds.
 
     Each index bucket is in priority order: its first match is the best it offers.  The
     unindexed candidates are then tried only while they rank above that best match.
     """
+    try:
+        buckets = _buckets(table, attributes)
+    except _Unindexable:
+        chosen = _first_match(table.ordered, len(table.ordered), attributes, memo)
+        return chosen[2] if chosen is not None else None
     limit = len(table.ordered)
     best: Entry | None = None
-    for attribute, buckets in table.indexes:
-        value = attributes.get(attribute)
-        if value is None:
-            continue  # equality and `in` are false on a missing attribute
-        key = index_key(value)
-        if key is None:  # a value the index cannot look up: try every candidate
-            best = _first_match(table.ordered, limit, attributes, memo)
-            return best[2] if best is not None else None
-        found = _first_match(buckets.get(key, ()), limit, attributes, memo)
+    for bucket in buckets:
+        found = _first_match(bucket, limit, attributes, memo)
         if found is not None:
             best, limit = found, found[0]
     found = _first_match(table.unindexed, limit, attributes, memo)
     chosen = found if found is not None else best
     return chosen[2] if chosen is not None else None
+
+
+def _buckets(table: _Table, attributes: Attributes) -> list[Bucket]:
+    """The index buckets the event's values fall in (a missing value: none of them)."""
+    found: list[Bucket] = []
+    for equality in table.indexes:
+        value = attributes.get(equality.attribute)
+        if type(value) is str:
+            found.append(equality.texts.get(value, ()))
+        elif value is not None:
+            key = index_key(value)
+            if key is None:
+                raise _Unindexable
+            found.append(equality.others.get(key, ()))
+    for bounded in table.ranges:
+        number = attributes.get(bounded.attribute)
+        if number is None:
+            continue  # every bound is false on a missing attribute
+        if type(number) not in _NUMBER_TYPES or number != number:  # NaN: no slot
+            raise _Unindexable
+        found.append(bounded.slots[bounded.index.slot(number)])  # type: ignore[arg-type]
+    return found
 
 
 def _first_match(
@@ -273,7 +413,11 @@ def _walk(workflow: _Workflow, attributes: Attributes, memo: Memo) -> Run:
         if isinstance(step, _Actions):
             current = step.next
             continue
-        matched = _first_row(step.rows, attributes, memo)
+        matched = -1
+        for index, row in enumerate(step.rows):  # inlined `_first_row`: once per step
+            if row(attributes, memo):
+                matched = index
+                break
         choices.append(matched)
         current = step.otherwise if matched < 0 else step.targets[matched]
     key = tuple(choices)
@@ -283,14 +427,6 @@ def _walk(workflow: _Workflow, attributes: Attributes, memo: Memo) -> Run:
         if len(workflow.runs) < MAX_CACHED_RUNS:
             workflow.runs[key] = run
     return run
-
-
-def _first_row(rows: tuple[Check, ...], attributes: Attributes, memo: Memo) -> int:
-    """The index of the first row that holds, or -1."""
-    for index, row in enumerate(rows):
-        if row(attributes, memo):
-            return index
-    return -1
 
 
 def _build_run(workflow: _Workflow, choices: tuple[int, ...]) -> Run:

@@ -7,14 +7,14 @@ reasoning in `logic`.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
-from itertools import combinations
 
 import networkx as nx
 
 from ._reader import did_you_mean
 from .findings import Finding
-from .logic import exclusive_conditions, overlap, satisfiable
+from .logic import OverlapCheck, exclusive_conditions, satisfiable
 from .model import TRIGGERS, BranchStep, Condition, Location, Workflow, condition_text
 from .workspace import Workspace
 
@@ -35,16 +35,39 @@ def check_workflow(workflow: Workflow, workspace: Workspace, logic: bool = True)
 def check_together(
     workflows: Sequence[Workflow], workspace: Workspace, readable: Collection[str]
 ) -> list[Finding]:
-    """Ties, duplicate names, and overlaps between the workflows named in `readable`."""
+    """Ties, duplicate names, and overlaps between the workflows named in `readable`.
+
+    Pairs are visited in the order of `combinations(workflows, 2)`, but only within a
+    trigger; audiences the cheap test in `logic.OverlapCheck` proves disjoint skip the
+    search, and equal pairs of audiences are searched once.
+    """
     findings = list(_duplicate_names(workflows))
-    for first, second in combinations(workflows, 2):
-        if first.trigger != second.trigger or first.trigger not in TRIGGERS:
-            continue
+    names = set(readable)
+    overlaps = OverlapCheck(workspace)
+    for first, second in _same_trigger_pairs(workflows):
         if first.priority == second.priority:
             findings += _tie(first, second)
-        elif {first.name, second.name} <= set(readable) and _channels_overlap(first, second):
-            findings += _overlap(first, second, workspace)
+        elif _both_readable(first, second, names) and _channels_overlap(first, second):
+            findings += _overlap(first, second, overlaps)
     return findings
+
+
+def _both_readable(first: Workflow, second: Workflow, names: Collection[str]) -> bool:
+    return first.name in names and second.name in names
+
+
+def _same_trigger_pairs(workflows: Sequence[Workflow]) -> Iterator[tuple[Workflow, Workflow]]:
+    """`combinations(workflows, 2)` restricted to pairs with the same known trigger."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for position, workflow in enumerate(workflows):
+        if workflow.trigger in TRIGGERS:
+            groups[workflow.trigger].append(position)
+    later: dict[int, list[int]] = {}
+    for group in groups.values():
+        later.update((position, group[k + 1 :]) for k, position in enumerate(group))
+    for position, workflow in enumerate(workflows):
+        for other in later.get(position, ()):
+            yield workflow, workflows[other]
 
 
 def _finding(
@@ -171,8 +194,8 @@ def _channels_overlap(first: Workflow, second: Workflow) -> bool:
     return bool(set(first.channels) & set(second.channels))
 
 
-def _overlap(first: Workflow, second: Workflow, workspace: Workspace) -> Iterator[Finding]:
-    if not overlap(first.audience, second.audience, workspace):
+def _overlap(first: Workflow, second: Workflow, overlaps: OverlapCheck) -> Iterator[Finding]:
+    if not overlaps.overlap(first.audience, second.audience):
         return
     high, low = (first, second) if first.priority > second.priority else (second, first)
     channels = _shared_channels(high, low)

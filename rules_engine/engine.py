@@ -24,8 +24,8 @@ from .errors import EventError, ExecutorUnavailable, ValidationError
 from .events import ConversationEvent, Run
 from .model import TRIGGERS, Workflow
 from .network import Network
-from .semantics import evaluate, normalise_attributes
-from .workspace import Workspace, default_workspace
+from .semantics import evaluate, normalise_attributes, normalise_value
+from .workspace import AttributeSpec, Workspace, default_workspace
 
 EXECUTOR_NAMES: tuple[str, ...] = ("native", "durable", "reference")
 
@@ -112,6 +112,7 @@ class Engine:
         self._channels = frozenset((*self.workspace.channels, *named))
         attributes = self.workspace.attributes.values()
         self._numbers = tuple(spec.name for spec in attributes if spec.type == "number")
+        self._scopes = _scope_tables(self.workspace)
 
     @classmethod
     def from_paths(
@@ -141,7 +142,13 @@ class Engine:
         if event.channel not in self._channels:
             known = ", ".join(sorted(self._channels))
             raise EventError(f"unknown channel {event.channel!r} (known: {known})")
-        attributes = normalise_attributes(self.workspace, event.attributes())
+        normalised = _normalise(self._scopes, event)
+        if normalised is None:
+            attributes = normalise_attributes(self.workspace, event.attributes())
+        elif normalised[1]:
+            return normalised[0]  # every number already finite
+        else:
+            attributes = normalised[0]
         for name in self._numbers:
             value = attributes.get(name)
             if isinstance(value, float) and not math.isfinite(value):
@@ -204,6 +211,83 @@ def _candidate(
     return Candidate(
         workflow.name, workflow.priority, workflow.file, channel_match, audience, is_chosen
     )
+
+
+# -- normalising an event's attributes --------------------------------------------------
+#
+# `semantics.normalise_attributes(workspace, event.attributes())`, without building the
+# flat map first: per scope, each declared key maps to its full name, the types whose
+# values are already in normal form (for an enum: the allowed values too), and its spec;
+# every other case (conversions, errors) is left to `semantics.normalise_value`, and the
+# rare events the fast path does not take to `semantics.normalise_attributes`.
+
+Entry = tuple[str, tuple[type, ...], frozenset[str] | None, AttributeSpec]
+ScopeTable = Mapping[str, Entry]
+_SCOPES = ("customer", "conversation", "message")
+_CHANNEL = "conversation.channel"
+_NORMAL_TYPES: Mapping[str, tuple[type, ...]] = {
+    "string": (str,),
+    "enum": (str,),
+    "number": (int, float),
+    "boolean": (bool,),
+}
+
+
+def _scope_tables(workspace: Workspace) -> tuple[ScopeTable, ...]:
+    """Per scope (customer, conversation, message): key -> entry."""
+    tables: dict[str, dict[str, Entry]] = {scope: {} for scope in _SCOPES}
+    for name, spec in workspace.attributes.items():
+        scope, _, key = name.partition(".")
+        if scope in tables:
+            allowed = frozenset(spec.values) if spec.type == "enum" else None
+            tables[scope][key] = (name, _NORMAL_TYPES.get(spec.type, ()), allowed, spec)
+    return tuple(tables[scope] for scope in _SCOPES)
+
+
+def _normalise(
+    tables: Sequence[ScopeTable], event: ConversationEvent
+) -> tuple[dict[str, object], bool] | None:
+    """`normalise_attributes(workspace, event.attributes())`, in the same order, and
+    whether every value was a plain one of its type, numbers finite.
+
+    None for the rare events this fast path leaves to the plain one: a `channel` in the
+    conversation attributes (the event's channel replaces it in place) or a key that is
+    not text.
+    """
+    plain = True
+    customer, conversation, message = tables
+    if event.conversation.get("channel") is not None:
+        return None
+    normal: dict[str, object] = {}
+    scopes = (
+        (customer, event.customer),
+        (conversation, event.conversation),
+        (message, event.message),
+    )
+    for table, values in scopes:
+        for key, value in values.items():
+            found = table.get(key)
+            if found is None:
+                if type(key) is not str:
+                    return None
+                continue
+            if value is None:
+                continue
+            name, kinds, allowed, spec = found
+            if type(value) in kinds and (allowed is None or value in allowed):
+                normal[name] = value
+                if type(value) is float and value - value != 0:  # infinite or NaN
+                    plain = False
+            else:
+                normal[name] = normalise_value(spec, value)
+                plain = False
+    found = conversation.get("channel")
+    if found is not None:
+        allowed = found[2]
+        channel = event.channel
+        is_normal = allowed is not None and channel in allowed
+        normal[_CHANNEL] = channel if is_normal else normalise_value(found[3], channel)
+    return normal, plain
 
 
 def _make_executor(name: str, engine: Engine) -> Executor:

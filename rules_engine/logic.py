@@ -188,3 +188,119 @@ def _may_hold_on_text(literals: Sequence[Literal]) -> bool:
     """No witness was found: only free-text tests may still hold together."""
     exact = {"equals", "in"}
     return not any(pos and c.operator in exact for c, pos in literals)
+
+
+# --- overlaps between many audiences -----------------------------------------------------
+#
+# `check_together` asks `overlap` for every pair of workflows of a trigger.  Most pairs are
+# settled without a search: two audiences whose top-level conjuncts require the same
+# single-valued attribute to equal values from disjoint sets cannot hold together.  That
+# shortcut answers False only where the search is certain to answer False too: each branch
+# of the search meets both requirements and no witness satisfies them, and the search is
+# too small to run out of budget (at most nodes x the product of the `all` / `any` widths
+# steps).  The rest are searched, once per distinct pair of audiences.
+
+ValueKey = tuple[str, object]
+
+
+class OverlapCheck:
+    """`overlap(first, second, workspace)` for many pairs, with the same answers."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._ids: dict[Condition, int] = {}
+        self._facts: list[tuple[dict[str, frozenset[ValueKey]], int, int]] = []
+        self._answers: dict[tuple[int, int], bool] = {}
+        self._seen: dict[int, tuple[Condition, int]] = {}  # by object: skips hashing trees
+
+    def overlap(self, first: Condition | None, second: Condition | None) -> bool:
+        if first is None or second is None:
+            return overlap(first, second, self.workspace)
+        a, b = self._intern(first), self._intern(second)
+        if a is None or b is None:
+            return overlap(first, second, self.workspace)
+        answer = self._answers.get((a, b))
+        if answer is None:
+            disjoint = self._disjoint(a, b)
+            answer = not disjoint and overlap(first, second, self.workspace)
+            self._answers[(a, b)] = answer
+        return answer
+
+    def _intern(self, condition: Condition) -> int | None:
+        seen = self._seen.get(id(condition))
+        if seen is not None and seen[0] is condition:
+            return seen[1]
+        try:
+            found = self._ids.get(condition)
+        except TypeError:  # an unhashable literal: no memo
+            return None
+        if found is None:
+            found = self._ids[condition] = len(self._facts)
+            nodes, widths = _search_size(condition)
+            self._facts.append((_required_values(condition, self.workspace), nodes, widths))
+        self._seen[id(condition)] = (condition, found)  # keeps it alive: ids stay unique
+        return found
+
+    def _disjoint(self, a: int, b: int) -> bool:
+        first, first_nodes, first_widths = self._facts[a]
+        second, second_nodes, second_widths = self._facts[b]
+        steps = (first_nodes + second_nodes + 1) * first_widths * second_widths * 2
+        if steps > _BUDGET:
+            return False
+        return any(not (keys & second[name]) for name, keys in first.items() if name in second)
+
+
+def _search_size(condition: Condition) -> tuple[int, int]:
+    """(nodes, product of the widths of every `all` / `any`), the product capped."""
+    if isinstance(condition, Comparison):
+        return 1, 1
+    if isinstance(condition, Not):
+        nodes, widths = _search_size(condition.condition)
+        return nodes + 1, widths
+    nodes, widths = 1, max(1, len(condition.conditions))
+    for child in condition.conditions:
+        child_nodes, child_widths = _search_size(child)
+        nodes, widths = nodes + child_nodes, min(widths * child_widths, _BUDGET + 1)
+    return nodes, widths
+
+
+def _required_values(condition: Condition, workspace: Workspace) -> dict[str, frozenset[ValueKey]]:
+    """Per single-valued attribute, the values the audience's top-level `equals` / `in` allow."""
+    top = condition.conditions if isinstance(condition, AllOf) else (condition,)
+    required: dict[str, frozenset[ValueKey]] = {}
+    for comparison in top:
+        if not isinstance(comparison, Comparison):
+            continue
+        keys = _allowed_keys(comparison, workspace)
+        if keys is not None:
+            name = comparison.attribute
+            required[name] = required[name] & keys if name in required else keys
+    return required
+
+
+def _allowed_keys(comparison: Comparison, workspace: Workspace) -> frozenset[ValueKey] | None:
+    """The values `comparison` allows (keyed as `equals` compares), None if unsure."""
+    spec = workspace.attribute(comparison.attribute)
+    if spec is not None and spec.type == "list":
+        return None  # a list may hold values from both sets
+    if comparison.operator == "equals" and not isinstance(comparison.value, tuple):
+        literals: tuple[object, ...] = (comparison.value,)
+    elif comparison.operator == "in" and isinstance(comparison.value, tuple):
+        literals = comparison.value
+    else:
+        return None
+    keys = [_value_key(literal) for literal in literals]
+    return None if None in keys else frozenset(k for k in keys if k is not None)
+
+
+def _value_key(literal: object) -> ValueKey | None:
+    """Keys equal exactly when `semantics` calls the values equal (None: unsure)."""
+    if isinstance(literal, bool):
+        return ("b", literal)
+    if isinstance(literal, int | float):
+        return ("n", literal) if literal == literal else None
+    if isinstance(literal, str):
+        return ("s", literal)
+    if isinstance(literal, datetime):
+        return ("t", literal)
+    return None

@@ -9,7 +9,8 @@
   mutually exclusive rules (`BranchNode.rules`, from `logic.branch_rules`): rule k holds
   when row k holds and no earlier row does, the last rule is the `else`;
 - candidate workflows are found by `CandidateTable`, one per (trigger, channel), in
-  priority order, with an index on the top-level equality / `in` test of audiences.
+  priority order, with an index on the top-level equality / `in` test of audiences
+  (`AttributeIndex`) and one on their top-level numeric bounds (`RangeIndex`).
 
 Executors (`_native`, `_durable`) read this and nothing else; the reference interpreter
 reads the workflows themselves, so the two can be compared.
@@ -18,6 +19,7 @@ reads the workflows themselves, so the two can be compared.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -119,12 +121,36 @@ class AttributeIndex:
 
 
 @dataclass(frozen=True)
+class RangeIndex:
+    """Workflows whose audience bounds a number attribute (`gt`, `gte`, `lt`, `lte`).
+
+    `bounds` are the distinct literals in ascending order.  They cut the number line
+    into `2 * len(bounds) + 1` slots: slot `2i` holds the values strictly between
+    `bounds[i - 1]` and `bounds[i]`, slot `2i + 1` the value `bounds[i]` itself.  Every
+    value of one slot satisfies the same bounds, so `slots[s]` lists (in priority order)
+    the workflows whose bounds all hold there.
+    """
+
+    attribute: str
+    bounds: tuple[int | float, ...]
+    slots: tuple[tuple[int, ...], ...]  # slot -> workflow ids, priority order
+
+    def slot(self, value: int | float) -> int:
+        """The slot of a number (not NaN)."""
+        position = bisect_left(self.bounds, value)
+        if position < len(self.bounds) and self.bounds[position] == value:
+            return 2 * position + 1
+        return 2 * position
+
+
+@dataclass(frozen=True)
 class CandidateTable:
     """The workflows that may run for one (trigger, channel), highest priority first.
 
-    `ordered` lists every candidate; `unindexed` those the index cannot rule out; an
-    indexed workflow is a candidate for an event only when the event's value of the
-    index attribute falls in one of its buckets.
+    `ordered` lists every candidate; `unindexed` those no index can rule out; an indexed
+    workflow is a candidate for an event only when the event's value of the index
+    attribute falls in one of its buckets (or slots).  `covered` names, per indexed
+    workflow, the top-level tests of its audience that falling in the bucket decides.
     """
 
     trigger: str
@@ -132,6 +158,8 @@ class CandidateTable:
     ordered: tuple[int, ...]
     unindexed: tuple[int, ...]
     indexes: tuple[AttributeIndex, ...]
+    ranges: tuple[RangeIndex, ...] = ()
+    covered: Mapping[int, frozenset[int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

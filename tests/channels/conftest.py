@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
+from sms_people import ALICE as ALICE  # the tests import these from here too
+from sms_people import BOB as BOB
+from sms_people import CAROL as CAROL
+from sms_people import T0 as T0
 
 from channels import ConversationStore, PostgresStore, SmsChannel, SqliteStore
 
-ALICE = "+14155550101"
-BOB = "+12015550123"
-CAROL = "+16135550123"  # Canada
-T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 BACKENDS = ("sqlite", "postgres")
 
 Rows = list[tuple[str, list[tuple[object, ...]]]]

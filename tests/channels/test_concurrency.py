@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
-from conftest import ALICE, BOB, CAROL, T0
+from sms_people import ALICE, BOB, CAROL, T0
 
 from channels import SmsChannel, SqliteStore
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from conftest import T0
+from sms_people import T0
 
 from channels import ConversationStore, PostgresStore, SmsChannel, SqliteStore
 
