@@ -6,6 +6,7 @@ the right model, or raises `InvalidEvent` with a sentence that names the field.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
@@ -32,6 +33,29 @@ IfOpen = Literal["continue", "close_and_start_new"]
 
 class _Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        """No NUL characters (no SMS carries one) and no NaN or infinity anywhere: neither
+        can be stored in PostgreSQL, so neither is accepted on any store."""
+        problem = _unstorable(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+
+def _unstorable(value: object) -> str | None:
+    if isinstance(value, str) and "\x00" in value:
+        return "must not contain NUL characters (\\x00)"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "must not hold NaN or infinity"
+    items: list[object] = []
+    if isinstance(value, Mapping):
+        items = [part for pair in value.items() for part in pair]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    return next((p for p in map(_unstorable, items) if p is not None), None)
 
 
 class _Timed(_Event):

@@ -74,6 +74,21 @@ def busy(channel: SmsChannel) -> SmsChannel:
             "built in",
         ),
         ({"type": "customer", "phone": ALICE, "attributes": []}, "attributes", "is invalid"),
+        (
+            {"type": "inbound_sms", "id": "SM9", "at": at(), "from": ALICE, "body": "a\x00b"},
+            "body",
+            "must not contain NUL characters",
+        ),
+        (
+            {"type": "customer", "phone": ALICE, "attributes": {"name": "\x00"}},
+            "attributes",
+            "must not contain NUL characters",
+        ),
+        (
+            {"type": "customer", "phone": ALICE, "attributes": {"seats": float("nan")}},
+            "attributes",
+            "must not hold NaN or infinity",
+        ),
     ],
 )
 def test_refused_with_a_sentence_and_nothing_stored(
