@@ -83,13 +83,16 @@ class Summary:
         if isinstance(customer, Mapping):
             self.opted_out[str(customer.get("phone"))] = bool(customer.get("opted_out"))
 
+    def _by_assignee(self) -> Counter[str]:
+        return Counter(self.assignees.values())
+
     def render(self) -> str:
         opted = sum(self.opted_out.values())
         sections = [
             f"{_count(self.events, 'event')}, {_count(len(self.assignees), 'conversation')}, "
             f"{_count(len(self.opted_out), 'customer')}",
             _table("Decisions by threading rule", self.decisions),
-            _table("Conversations by team (as they ended)", Counter(self.assignees.values())),
+            _table("Conversations by team or teammate (as they ended)", self._by_assignee()),
             _table("Workflow runs", self.workflows),
             _table("Rejections by reason", self.rejections),
             f"Opt-outs: {_count(opted, 'customer')} opted out at the end",

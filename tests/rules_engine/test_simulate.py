@@ -147,4 +147,4 @@ def test_traffic_is_seeded_and_summary_reads_simulate_output(
     assert main(["summary", str(decisions)]) == 0
     summary = capsys.readouterr().out
     assert summary.startswith(f"{len(first.splitlines())} events")
-    assert "Conversations by team (as they ended):" in summary
+    assert "Conversations by team or teammate (as they ended):" in summary
