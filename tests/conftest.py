@@ -19,6 +19,11 @@ from pathlib import Path
 
 import pg_server  # pytest put this directory first on sys.path to import this file
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: a busy CI machine must not turn slow examples into failures.
+settings.register_profile("helpdesk", deadline=None)
+settings.load_profile("helpdesk")
 
 # ... where tests/channels, tests/visualize and tests/rules_engine would shadow the
 # packages of the same names: take it off again before any test imports them.
