@@ -7,36 +7,24 @@ of the machine, in `out/bench/report.md`.
 
 from __future__ import annotations
 
-import os
-import platform
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench._common import machine
+
 HERE = Path(__file__).parent
 REPORT = Path("out/bench/report.md")
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        total = Path("/proc/meminfo").read_text().split("\n", 1)[0].split()[1]
-        memory = f", {int(total) / 1024 / 1024:.1f} GiB memory"
-    except (OSError, IndexError, ValueError):
-        pass
+def machine_description() -> str:
+    facts = machine()
+    memory = "" if facts.memory_gib is None else f", {facts.memory_gib:.1f} GiB memory"
     return (
-        f"{platform.platform()}; {cpu}, {os.cpu_count()} CPUs{memory}; "
-        f"Python {platform.python_version()}"
+        f"{facts.platform}; {facts.cpu or 'unknown CPU'}, {facts.cpus} CPUs{memory}; "
+        f"Python {facts.python}"
     )
 
 
@@ -54,7 +42,7 @@ def main() -> None:
     scripts = sorted(HERE.glob("bench_*.py"))
     sections = [
         f"# Benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n",
-        f"Machine: {machine()}\n",
+        f"Machine: {machine_description()}\n",
     ]
     for script in scripts:
         print(f"running {script.name} ...", flush=True)

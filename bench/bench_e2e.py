@@ -18,17 +18,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import platform
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -38,14 +36,27 @@ from channels import SqliteStore
 from channels._desk import HelpDesk
 from rules_engine.engine import Engine
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
+from bench._common import (
+    ROOT,
+    SQL,
+    T0,
+    bare_begin,
+    bare_connection,
+    bare_record,
+    interleaved,
+    latency_summary,
+    machine_line,
+    phone,
+    rate_row,
+)
+
 WORKFLOWS = ROOT / "workflows"
 EXECUTABLE = Path(sys.executable).parent / "helpdesk-rules"
 MESSAGES = 2000
 CUSTOMERS = 200
 CONCURRENCY = (1, 4)
 TOKEN = "bench-token-0123456789abcdef0123"
-T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 BODIES = (
     "Hi, my app keeps crashing",
     "I would like a refund for last month",
@@ -58,10 +69,6 @@ BODIES = (
 # the workload -------------------------------------------------------------------------
 
 
-def phone(index: int) -> str:
-    return f"+1415555{1000 + index % CUSTOMERS:04d}"
-
-
 def events() -> list[dict[str, object]]:
     """First messages for every customer, then follow-ups in their open conversations."""
     return [
@@ -69,7 +76,7 @@ def events() -> list[dict[str, object]]:
             "type": "inbound_sms",
             "id": f"SM{i:06d}",
             "at": (T0 + timedelta(seconds=i)).isoformat(),
-            "from": phone(i),
+            "from": phone(i % CUSTOMERS),
             "to": "+14155550100",
             "body": BODIES[i % len(BODIES)],
             "media": [],
@@ -88,85 +95,35 @@ class Figures:
     def per_second(self) -> float:
         return len(self.latencies) / self.wall
 
-    def percentile(self, fraction: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[max(0, int(len(ordered) * fraction) - 1)] * 1000
-
     def line(self) -> str:
-        return (
-            f"{self.name:>34}: {self.per_second:7.0f} msg/s   "
-            f"p50 {statistics.median(self.latencies) * 1000:7.3f} ms   "
-            f"p99 {self.percentile(0.99):7.3f} ms"
-        )
+        figures = latency_summary(self.latencies, self.wall)
+        return rate_row(self.name, figures, name_width=34, ms_width=7)
 
 
 # in process: HelpDesk.handle and the bare transaction -----------------------------------
 
 
 def in_process(tmp: Path, items: list[dict[str, object]]) -> tuple[Figures, Figures]:
-    ours: list[float] = []
-    bare: list[float] = []
     conn = bare_connection(tmp / "bare.db")
     desk = HelpDesk(Engine.from_paths([WORKFLOWS]), SqliteStore(tmp / "desk.db"))
     with desk:
-        for index, item in enumerate(items):
-            pair: list[tuple[list[float], Callable[[dict[str, object]], object]]] = [
-                (ours, desk.handle),
-                (bare, lambda event: bare_receive(conn, event)),
-            ]
-            for timings, call in pair if index % 2 else reversed(pair):
-                start = time.perf_counter()
-                call(item)
-                timings.append(time.perf_counter() - start)
+        ours, bare = interleaved(items, desk.handle, lambda event: bare_receive(conn, event))
     conn.close()
     return (
-        Figures("HelpDesk.handle (simulate)", ours, sum(ours)),
-        Figures("bare sqlite3 transaction", bare, sum(bare)),
+        Figures("HelpDesk.handle (simulate)", ours.latencies, sum(ours.latencies)),
+        Figures("bare sqlite3 transaction", bare.latencies, sum(bare.latencies)),
     )
-
-
-def bare_connection(path: Path) -> sqlite3.Connection:
-    SqliteStore(path).close()  # the same schema
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    return conn
 
 
 def bare_receive(conn: sqlite3.Connection, item: Mapping[str, object]) -> None:
     """One inbound SMS by hand: the threading reads, then what the workflows write."""
     phone_, ident, at, body = item["from"], item["id"], str(item["at"]), item["body"]
-    conn.execute("BEGIN IMMEDIATE")
-    if conn.execute("SELECT 1 FROM messages WHERE provider_id = ?", (ident,)).fetchone():
-        conn.execute("COMMIT")
+    if not bare_begin(conn, ident, phone_, at):
         return
-    conn.execute("SELECT * FROM customers WHERE phone = ?", (phone_,)).fetchone()
-    conn.execute(
-        "INSERT INTO customers (phone, country, last_event_at) VALUES (?, 'US', ?)"
-        " ON CONFLICT (phone) DO UPDATE SET last_event_at = excluded.last_event_at",
-        (phone_, at),
-    )
-    conn.execute(
-        "SELECT * FROM outbound_markers WHERE customer = ? AND answered_by IS NULL"
-        " AND sent_at <= ? ORDER BY sent_at DESC LIMIT 1",
-        (phone_, at),
-    ).fetchone()
-    row = conn.execute(
-        "SELECT seq FROM conversations WHERE customer = ? AND channel = 'sms' AND status = 'open'",
-        (phone_,),
-    ).fetchone()
+    conn.execute(SQL.open_marker, (phone_, at)).fetchone()
+    row = conn.execute(SQL.open_conversation, (phone_,)).fetchone()
     seq = row[0] if row else new_conversation(conn, str(phone_), at)
-    conn.execute(
-        "INSERT INTO messages (provider_id, customer, conversation_seq, direction, body,"
-        " segments, at) VALUES (?, ?, ?, 'inbound', ?, 1, ?)",
-        (ident, phone_, seq, body, at),
-    )
-    conn.execute(
-        "INSERT INTO decision_log (event_id, customer, at, decision, rule, reason,"
-        " conversation_seq) VALUES (?, ?, ?, ?, ?, '', ?)",
-        (ident, phone_, at, "append" if row else "new", "open_conversation", seq),
-    )
+    bare_record(conn, ident, phone_, seq, body, at, "append" if row else "new")
     conn.execute("SELECT * FROM conversations WHERE seq = ?", (seq,)).fetchone()
     conn.execute(
         "UPDATE conversations SET assignee = ?, tags = ? WHERE seq = ?",
@@ -181,16 +138,8 @@ def bare_receive(conn: sqlite3.Connection, item: Mapping[str, object]) -> None:
 
 
 def new_conversation(conn: sqlite3.Connection, customer: str, at: str) -> int:
-    conn.execute(
-        "SELECT * FROM conversations WHERE customer = ? AND status = 'closed'"
-        " ORDER BY closed_at DESC LIMIT 1",
-        (customer,),
-    ).fetchone()
-    cursor = conn.execute(
-        "INSERT INTO conversations (customer, channel, status, started_by, opened_at)"
-        " VALUES (?, 'sms', 'open', 'customer', ?)",
-        (customer, at),
-    )
+    conn.execute(SQL.last_closed, (customer,)).fetchone()
+    cursor = conn.execute(SQL.new_conversation, (customer, at))
     return int(cursor.lastrowid or 0)
 
 
@@ -285,10 +234,7 @@ def through_webhook(tmp: Path) -> list[Figures]:
 
 
 def main() -> None:
-    print(
-        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
-    )
+    print(machine_line(sqlite=True))
     print(
         f"workload: {MESSAGES} inbound SMS from {CUSTOMERS} customers, example workflows, "
         "SQLite WAL + synchronous=FULL; the service in its own process on loopback"

@@ -13,7 +13,6 @@ after.  Figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import random
 import resource
@@ -31,6 +30,9 @@ from rules_engine.events import ConversationEvent
 from rules_engine.loader import load_project
 from rules_engine.model import Workflow
 from rules_engine.workspace import Workspace
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
+from bench._common import machine
 
 TRIGGERS = ("customer_sends_first_message", "customer_sends_any_message")
 PLANS = 50
@@ -278,21 +280,12 @@ def compile_figures(size: int) -> None:
         print(f"  build the {executor} engine:      {time.perf_counter() - start:6.2f} s {label}")
 
 
-def machine() -> None:
+def print_machine() -> None:
+    facts = machine()
     print("# helpdesk-rules engine benchmark")
-    print(f"platform: {platform.platform()}")
-    print(f"cpu: {_cpu_model()}, {os.cpu_count()} logical CPUs")
-    print(f"python: {platform.python_implementation()} {platform.python_version()}")
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+    print(f"platform: {facts.platform}")
+    print(f"cpu: {facts.cpu or platform.processor() or 'unknown'}, {facts.cpus} logical CPUs")
+    print(f"python: {facts.implementation} {facts.python}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -307,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         executor, size, count = args.memory_child
         memory_child(executor, int(size), int(count))
         return 0
-    machine()
+    print_machine()
     sizes = [int(size) for size in args.sizes.split(",")]
     parts = args.parts.split(",")
     if "speed" in parts:

@@ -16,14 +16,11 @@ from __future__ import annotations
 import importlib.util
 import multiprocessing
 import os
-import platform
-import sqlite3
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from types import ModuleType
@@ -34,11 +31,19 @@ import psycopg
 from channels import PostgresStore, SmsChannel, SqliteStore
 from channels._postgres import customer_key
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
+from bench._common import (
+    SQL,
+    Event,
+    inbound_messages,
+    latency_summary,
+    machine_line,
+    timed,
+)
+
 CUSTOMERS = 40
 MESSAGES = 3000
 WORKERS = (1, 2, 4)
-T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
-Event = dict[str, object]
 
 
 def load_pg_server() -> ModuleType:
@@ -50,19 +55,6 @@ def load_pg_server() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def events() -> list[Event]:
-    phones = [f"+1415555{1000 + i:04d}" for i in range(CUSTOMERS)]
-    return [
-        {
-            "id": f"SM{i}",
-            "at": (T0 + timedelta(minutes=i)).isoformat(),
-            "from": phones[i % CUSTOMERS],
-            "body": f"Hello, this is message {i}",
-        }
-        for i in range(MESSAGES)
-    ]
 
 
 def shares(items: list[Event], workers: int) -> list[list[Event]]:
@@ -90,69 +82,38 @@ def bare(url: str) -> Callable[[], tuple[Callable[[Event], object], Any]]:
     return setup
 
 
+PG = SQL.psycopg()
+NEW_CONVERSATION = PG.new_conversation + " RETURNING seq"
+
+
 def bare_receive(conn: psycopg.Connection[Any], item: Event) -> None:
     """The reads and writes of one threading decision (rule 2 or 4), by hand."""
     phone, ident, body = str(item["from"]), str(item["id"]), str(item["body"])
     at = datetime.fromisoformat(str(item["at"]))
     conn.execute("BEGIN")
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (customer_key(phone),))
-    if conn.execute("SELECT 1 FROM messages WHERE provider_id = %s", (ident,)).fetchone():
+    if conn.execute(PG.find_message, (ident,)).fetchone():
         conn.execute("COMMIT")
         return
-    conn.execute("SELECT * FROM customers WHERE phone = %s", (phone,)).fetchone()
-    conn.execute(
-        "INSERT INTO customers (phone, country, last_event_at) VALUES (%s, 'US', %s)"
-        " ON CONFLICT (phone) DO UPDATE SET last_event_at = excluded.last_event_at",
-        (phone, at),
-    )
-    row = conn.execute(
-        "SELECT seq FROM conversations WHERE customer = %s AND channel = 'sms' AND status = 'open'",
-        (phone,),
-    ).fetchone()
-    conn.execute(
-        "SELECT * FROM conversations WHERE customer = %s AND status = 'closed'"
-        " ORDER BY closed_at DESC LIMIT 1",
-        (phone,),
-    ).fetchone()
-    conn.execute(
-        "SELECT * FROM outbound_markers WHERE customer = %s AND answered_by IS NULL"
-        " AND sent_at <= %s ORDER BY sent_at DESC LIMIT 1",
-        (phone, at),
-    ).fetchone()
+    conn.execute(PG.find_customer, (phone,)).fetchone()
+    conn.execute(PG.upsert_customer, (phone, at))
+    row = conn.execute(PG.open_conversation, (phone,)).fetchone()
+    conn.execute(PG.last_closed, (phone,)).fetchone()
+    conn.execute(PG.open_marker, (phone, at)).fetchone()
     if row is None:
-        row = conn.execute(
-            "INSERT INTO conversations (customer, channel, status, started_by, opened_at)"
-            " VALUES (%s, 'sms', 'open', 'customer', %s) RETURNING seq",
-            (phone, at),
-        ).fetchone()
+        row = conn.execute(NEW_CONVERSATION, (phone, at)).fetchone()
     seq = row[0] if row else None
-    conn.execute(
-        "UPDATE outbound_markers SET answered_by = %s WHERE customer = %s"
-        " AND answered_by IS NULL AND sent_at <= %s",
-        (ident, phone, at),
-    )
-    conn.execute(
-        "INSERT INTO messages (provider_id, customer, conversation_seq, direction, body,"
-        " segments, at) VALUES (%s, %s, %s, 'inbound', %s, 1, %s)",
-        (ident, phone, seq, body, at),
-    )
-    conn.execute(
-        "INSERT INTO decision_log (event_id, customer, at, decision, rule, reason,"
-        " conversation_seq) VALUES (%s, %s, %s, 'append', 'open_conversation', '', %s)",
-        (ident, phone, at, seq),
-    )
+    conn.execute(PG.answer_markers, (ident, phone, at))
+    conn.execute(PG.insert_message, (ident, phone, seq, body, at))
+    conn.execute(PG.insert_decision, (ident, phone, at, "append", seq))
     conn.execute("COMMIT")
 
 
 def worker(setup: Any, items: list[Event], barrier: Any, results: Any) -> None:
     call, resource = setup()
-    latencies: list[float] = []
     barrier.wait()
     start = time.perf_counter()
-    for item in items:
-        begin = time.perf_counter()
-        call(item)
-        latencies.append(time.perf_counter() - begin)
+    latencies = [timed(call, item) for item in items]
     results.put((start, time.perf_counter(), latencies))
     resource.close()
 
@@ -163,7 +124,7 @@ def run(setup: Any, workers: int) -> dict[str, float]:
     barrier, results = context.Barrier(workers), context.Queue()
     processes = [
         context.Process(target=worker, args=(setup, share, barrier, results))
-        for share in shares(events(), workers)
+        for share in shares(inbound_messages(MESSAGES, CUSTOMERS), workers)
     ]
     for process in processes:
         process.start()
@@ -172,12 +133,7 @@ def run(setup: Any, workers: int) -> dict[str, float]:
         process.join()
     start = min(r[0] for r in reports)
     end = max(r[1] for r in reports)
-    ordered = sorted(latency for r in reports for latency in r[2])
-    return {
-        "per_second": len(ordered) / (end - start),
-        "p50_ms": statistics.median(ordered) * 1000,
-        "p99_ms": ordered[int(len(ordered) * 0.99) - 1] * 1000,
-    }
+    return latency_summary((latency for r in reports for latency in r[2]), end - start)
 
 
 # the bench --------------------------------------------------------------------------------
@@ -188,11 +144,7 @@ def main() -> None:
     server = pg_server.server(durable=True)
     names = iter(range(1, 1000))
     try:
-        print(
-            f"machine: {platform.platform()}, {os.cpu_count()} CPUs, "
-            f"Python {platform.python_version()}, PostgreSQL {server.version}, "
-            f"SQLite {sqlite3.sqlite_version}"
-        )
+        print(machine_line(f"PostgreSQL {server.version}", sqlite=True))
         where = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "a throwaway server"
         print(
             f"workload: {MESSAGES} inbound SMS for {CUSTOMERS} customers per run; PostgreSQL "

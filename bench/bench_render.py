@@ -5,21 +5,21 @@ Run: .venv/bin/python bench/bench_render.py
 
 from __future__ import annotations
 
-import os
-import platform
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from rules_engine.loader import load_project
+from visualize import Diagram, render, workflow_diagram
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
+from bench._common import ROOT, machine_line
+
 sys.path.insert(0, str(ROOT / "tests" / "visualize"))
-
-from bench_workflow import big_workflow  # noqa: E402
-
-from rules_engine.loader import load_project  # noqa: E402
-from visualize import Diagram, render, workflow_diagram  # noqa: E402
+from bench_workflow import big_workflow  # type: ignore[import-not-found]
 
 
 def best_of(repeats: int, action: Callable[[], object]) -> float:
@@ -38,9 +38,7 @@ def render_all(diagrams: list[Diagram], fmt: str) -> None:
 
 
 def main() -> None:
-    print(
-        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
-    )
+    print(machine_line())
     project = load_project([ROOT / "workflows"])
     examples = [workflow_diagram(w, project.findings) for w in project.workflows]
     with tempfile.TemporaryDirectory() as tmp:
@@ -51,8 +49,8 @@ def main() -> None:
         (f"{len(examples)} example workflows", examples),
         ("150-step workflow", big),
     ):
-        dot = best_of(5, lambda d=diagrams: render_all(d, "dot"))
-        svg = best_of(3, lambda d=diagrams: render_all(d, "svg"))
+        dot = best_of(5, partial(render_all, diagrams, "dot"))
+        svg = best_of(3, partial(render_all, diagrams, "svg"))
         print(f"{label:<34}{dot:>10.1f}{svg:>10.1f}")
 
 
