@@ -25,6 +25,7 @@ _COMMANDS: tuple[str, ...] = (
     "diff",
     "review",
     "serve",
+    "bench",
 )
 
 
