@@ -21,6 +21,11 @@ LinkStyle = Literal["source", "page"]
 WAS_TEXT = "#8F3F71"  # the changed colour, darkened so "was …" reads on its tint
 
 
+# Past this many steps a workflow is drawn top to bottom (and without `ordering=out`,
+# which would stretch the chain of branches sideways).
+TALL_AFTER_STEPS = 40
+
+
 @dataclass(frozen=True)
 class DotOptions:
     """How links are written: `source` → `file#L12`, `page` → `#L-<file>-12` (review page)."""
@@ -109,11 +114,16 @@ class _DotWriter:
     def node_id(self, key: str) -> str:
         return f"{self.prefix}--{slug(key)}"
 
+    def _tall(self) -> bool:
+        """A big workflow reads top to bottom: left to right it would be metres wide."""
+        steps = sum(node.kind not in ("trigger", "filter") for node in self.diagram.nodes)
+        return self.diagram.kind != "overview" and steps > TALL_AFTER_STEPS
+
     def _graph(self) -> dict[str, str]:
         title = f"<b>{html(self.diagram.title)}</b>  {html(self.diagram.subtitle)}"
+        layout = {"rankdir": "TB"} if self._tall() else {"rankdir": "LR", "ordering": "out"}
         return {
-            "rankdir": "LR",
-            "ordering": "out",
+            **layout,
             "newrank": "true",
             "fontname": FONT,
             "fontsize": "13",

@@ -173,5 +173,18 @@ def test_a_150_step_workflow_renders(tmp_path: Path) -> None:
     assert svg.count('class="node action') + svg.count('class="node branch') == 150
 
 
+def test_a_big_workflow_reads_top_to_bottom(tmp_path: Path) -> None:
+    from bench_workflow import big_workflow
+
+    project = load_project([big_workflow(tmp_path, 150)])
+    big = to_dot(workflow_diagram(project.workflows[0], project.findings))
+    assert 'rankdir="TB"' in big and "ordering" not in big
+    png = render(workflow_diagram(project.workflows[0], project.findings), "png")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert width < 8000 and height > width  # a long scroll, not a metres-wide strip
+    small = to_dot(workflow_diagram(load_project([ROOT / "workflows"]).workflows[0], ()))
+    assert 'rankdir="LR", ordering="out"' in small
+
+
 def test_formats_registry() -> None:
     assert set(FORMATS) == {"dot", "svg", "png", "md"}
