@@ -1,33 +1,38 @@
 """The native executor: the rule network run in plain Python (the default).
 
-At construction every test becomes a small memoised function (fast paths inlined for
-the common operators, `semantics.test_value` for the rest) and every condition tree a
-closure.  Per event, a memo keyed by test id makes each shared test run at most once;
-the candidate table (its equality index, looked up by value, and its range index,
-looked up by bisection) gives the workflows to try, highest priority first, and the
-first whose audience holds runs.  A workflow found through an index is checked only on
-the rest of its audience: the tests the index decided are left out.
+At construction every audience (or the part of it an index leaves undecided) and every
+workflow's walk become generated Python (`_codegen`): straight-line code over the
+event's values, the common comparisons inline, every other test a memoised check, each
+path ending in a `Run` built once.  Per event, a memo keyed by test id makes each
+shared costly test run at most once (a test written inline, a single comparison, may
+run again in another workflow's code); the candidate table (its equality index, looked
+up by value, and its range index, looked up by bisection) gives the workflows to try,
+highest priority first, and the first whose audience holds runs.  Conditions nested too
+deeply and workflows with too many paths keep the closures below and a step-by-step
+walk.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
+from ._codegen import Generator, TooLarge
 from .errors import WorkflowError
 from .events import BranchVerdict, Run
 from .model import Action, Value
 from .network import (
     ActionNode,
     AllNode,
-    AttributeIndex,
     BranchNode,
     CandidateTable,
     CompiledWorkflow,
+    IndexKey,
     Network,
     Node,
     NotNode,
-    RangeIndex,
     Test,
     TestNode,
     index_key,
@@ -101,6 +106,18 @@ def _memoised(test: Test) -> Check:
     if operator in ("exists", "missing"):
         return _memoised_presence(test.id, test.attribute, operator == "exists")
     return _memoised_check(test.id, test.attribute, value_test(test))
+
+
+def _memoised_value(test_id: int, check: ValueTest) -> Callable[[object, Memo], bool]:
+    """The value test, run at most once per memo (what generated code calls)."""
+
+    def run(value: object, memo: Memo) -> bool:
+        found = memo.get(test_id)
+        if found is None:
+            found = memo[test_id] = check(value)
+        return found
+
+    return run
 
 
 def _memoised_check(test_id: int, attribute: str, check: ValueTest) -> Check:
@@ -207,9 +224,10 @@ class _Actions:
 
 @dataclass(frozen=True)
 class _Workflow:
+    """A workflow walked step by step (the fallback for one too large to generate)."""
+
     name: str
-    trigger: str
-    audience: Check | None
+    source: CompiledWorkflow
     start: str
     steps: Mapping[str, _Branch | _Actions]
     limit: int
@@ -225,8 +243,7 @@ def _compile_workflow(
             steps[name] = _Actions(step.actions, step.next)
         else:
             steps[name] = _compile_branch(step, tests, costs)
-    audience = None if workflow.audience is None else compile_node(workflow.audience, tests, costs)
-    return _Workflow(workflow.name, workflow.trigger, audience, workflow.start, steps, len(steps))
+    return _Workflow(workflow.name, workflow, workflow.start, steps, len(steps))
 
 
 def _compile_branch(step: BranchNode, tests: Sequence[Check], costs: Sequence[int]) -> _Branch:
@@ -234,7 +251,40 @@ def _compile_branch(step: BranchNode, tests: Sequence[Check], costs: Sequence[in
     return _Branch(step.name, rows, step.targets, step.otherwise)
 
 
-Entry = tuple[int, "Check | None", _Workflow]  # (priority rank, audience, workflow)
+class _Compiler:
+    """Conditions and walks as generated code (`_codegen`), closures where it declines."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self.tests = tuple(_memoised(test) for test in network.tests)
+        self.costs = tuple(test_cost(test) for test in network.tests)
+        checks = tuple(_memoised_value(test.id, value_test(test)) for test in network.tests)
+        self.generator = Generator(network.tests, checks, self.costs)
+        self._pending: list[tuple[list[object], int]] = []  # (cell, handle)
+
+    def condition(self, node: Node, cell: list[object]) -> None:
+        """Put the check for `node` in `cell` (generated code once `finish` runs)."""
+        try:
+            self._pending.append((cell, self.generator.condition(node)))
+        except TooLarge:
+            cell[0] = compile_node(node, self.tests, self.costs)
+
+    def walk(self, workflow: CompiledWorkflow, cell: list[object]) -> None:
+        """Put the walk of `workflow` in `cell`."""
+        try:
+            handle = self.generator.walk(workflow, partial(_build_run, workflow))
+            self._pending.append((cell, handle))
+        except TooLarge:
+            cell[0] = partial(_walk, _compile_workflow(workflow, self.tests, self.costs))
+
+    def finish(self) -> None:
+        functions = self.generator.build()
+        for cell, handle in self._pending:
+            cell[0] = functions[handle]
+
+
+Walk = Callable[[Attributes, Memo], Run]
+Entry = tuple[int, "Check | None", Walk]  # (priority rank, audience, walk)
 Bucket = tuple[Entry, ...]
 
 
@@ -250,7 +300,7 @@ class _Equality:
 @dataclass(frozen=True)
 class _Range:
     attribute: str
-    index: RangeIndex
+    bounds: tuple[int | float, ...]
     slots: tuple[Bucket, ...]
 
 
@@ -263,53 +313,93 @@ class _Table:
 
 
 class _TableCompiler:
-    """Turns a `CandidateTable` into entries; indexed entries keep only the residual audience."""
+    """Turns a `CandidateTable` into entries; indexed entries keep only the residual audience.
+
+    Entries are built as lists and frozen into tuples once the generated code exists.
+    """
 
     def __init__(
         self,
         table: CandidateTable,
-        network: Network,
-        workflows: Sequence[_Workflow],
-        costs: Sequence[int],
+        compiler: _Compiler,
+        audiences: Sequence[list[object]],
+        walks: Sequence[list[object]],
     ) -> None:
-        self.table, self.network, self.workflows = table, network, workflows
-        self.costs = costs
+        self.table, self.compiler = table, compiler
+        self.audiences, self.walks = audiences, walks
         self.rank = {workflow_id: position for position, workflow_id in enumerate(table.ordered)}
+        self.cells: list[list[object]] = []
 
-    def compile(self, tests: Sequence[Check]) -> _Table:
-        equality = tuple(self._equality(index, tests) for index in self.table.indexes)
-        ranges = tuple(
-            _Range(index.attribute, index, tuple(self.indexed(ids, tests) for ids in index.slots))
+    def compile(self) -> Callable[[], _Table]:
+        """Register the table's conditions; the returned function builds the table."""
+        ordered = [self.entry(i, self.audiences[i]) for i in self.table.ordered]
+        unindexed = [self.entry(i, self.audiences[i]) for i in self.table.unindexed]
+        equality = [
+            (
+                index.attribute,
+                {k: [self.indexed(i) for i in ids] for k, ids in index.buckets.items()},
+            )
+            for index in self.table.indexes
+        ]
+        ranges = [
+            (index, [[self.indexed(i) for i in ids] for ids in index.slots])
             for index in self.table.ranges
-        )
-        ordered, unindexed = self.table.ordered, self.table.unindexed
-        return _Table(self.entries(ordered), self.entries(unindexed), equality, ranges)
+        ]
 
-    def entries(self, ids: Sequence[int]) -> Bucket:
-        return tuple((self.rank[i], self.workflows[i].audience, self.workflows[i]) for i in ids)
+        def build() -> _Table:
+            return _Table(
+                _bucket(ordered),
+                _bucket(unindexed),
+                tuple(_equality(attribute, buckets) for attribute, buckets in equality),
+                tuple(
+                    _Range(index.attribute, index.bounds, tuple(_bucket(b) for b in slots))
+                    for index, slots in ranges
+                ),
+            )
 
-    def indexed(self, ids: Sequence[int], tests: Sequence[Check]) -> Bucket:
-        return tuple((self.rank[i], self._residual(i, tests), self.workflows[i]) for i in ids)
+        return build
 
-    def _equality(self, index: AttributeIndex, tests: Sequence[Check]) -> _Equality:
-        buckets = {key: self.indexed(ids, tests) for key, ids in index.buckets.items()}
-        texts = {str(key[1]): bucket for key, bucket in buckets.items() if key[0] == "s"}
-        return _Equality(index.attribute, texts, buckets)
+    def entry(self, workflow_id: int, audience: list[object]) -> list[object]:
+        return [self.rank[workflow_id], audience, self.walks[workflow_id]]
 
-    def _residual(self, workflow_id: int, tests: Sequence[Check]) -> Check | None:
+    def indexed(self, workflow_id: int) -> list[object]:
+        """An entry checking only the audience the index left undecided."""
+        residual = self._residual(workflow_id)
+        if residual is None:
+            return self.entry(workflow_id, [None])
+        if residual is self.compiler.network.workflows[workflow_id].audience:
+            return self.entry(workflow_id, self.audiences[workflow_id])
+        cell: list[object] = [None]
+        self.compiler.condition(residual, cell)
+        return self.entry(workflow_id, cell)
+
+    def _residual(self, workflow_id: int) -> Node | None:
         """The audience without the top-level tests the index decided."""
-        audience = self.network.workflows[workflow_id].audience
+        audience = self.compiler.network.workflows[workflow_id].audience
         covered = self.table.covered.get(workflow_id, frozenset())
         if isinstance(audience, TestNode) and audience.test in covered:
             return None
         if not isinstance(audience, AllNode):
-            return compile_node(audience, tests, self.costs) if audience is not None else None
+            return audience
         rest = tuple(
             c for c in audience.children if not (isinstance(c, TestNode) and c.test in covered)
         )
         if not rest:
             return None
-        return compile_node(rest[0] if len(rest) == 1 else AllNode(rest), tests, self.costs)
+        if len(rest) == len(audience.children):
+            return audience
+        return rest[0] if len(rest) == 1 else AllNode(rest)
+
+
+def _bucket(entries: Sequence[list[object]]) -> Bucket:
+    """Frozen entries: (rank, audience, walk), read from their cells once code is built."""
+    return tuple((e[0], e[1][0], e[2][0]) for e in entries)  # type: ignore[misc,index]
+
+
+def _equality(attribute: str, buckets: Mapping[IndexKey, Sequence[list[object]]]) -> _Equality:
+    frozen = {key: _bucket(entries) for key, entries in buckets.items()}
+    texts = {str(key[1]): bucket for key, bucket in frozen.items() if key[0] == "s"}
+    return _Equality(attribute, texts, frozen)
 
 
 class NativeExecutor:
@@ -318,85 +408,96 @@ class NativeExecutor:
     name = "native"
 
     def __init__(self, network: Network) -> None:
-        tests = tuple(_memoised(test) for test in network.tests)
-        costs = tuple(test_cost(test) for test in network.tests)
-        workflows = tuple(_compile_workflow(wf, tests, costs) for wf in network.workflows)
-        self._tables = {
-            key: _TableCompiler(table, network, workflows, costs).compile(tests)
+        compiler = _Compiler(network)
+        audiences: list[list[object]] = []
+        walks: list[list[object]] = []
+        for workflow in network.workflows:
+            audiences.append([None])
+            if workflow.audience is not None:
+                compiler.condition(workflow.audience, audiences[-1])
+            walks.append([None])
+            compiler.walk(workflow, walks[-1])
+        builders = {
+            key: _TableCompiler(table, compiler, audiences, walks).compile()
             for key, table in network.tables.items()
         }
+        compiler.finish()
+        self._tables: dict[str, dict[str, _Table]] = {}  # trigger -> channel -> table
+        for (trigger, channel), build in builders.items():
+            self._tables.setdefault(trigger, {})[channel] = build()
 
     def decide(self, trigger: str, channel: str, attributes: Attributes) -> Run | None:
         """The run of the highest-priority candidate whose audience holds, or None."""
-        table = self._tables.get((trigger, channel))
+        tables = self._tables.get(trigger)
+        table = None if tables is None else tables.get(channel)
         if table is None:
             return None
         memo: Memo = {}
-        chosen = _choose(table, attributes, memo)
-        return None if chosen is None else _walk(chosen, attributes, memo)
+        walk = _choose(table, attributes, memo)
+        return None if walk is None else walk(attributes, memo)
 
     def close(self) -> None:
         """Nothing to release."""
 
 
-class _Unindexable(Exception):
-    """An event value an index cannot look up: every candidate must be tried."""
+def _choose(table: _Table, attributes: Attributes, memo: Memo) -> Walk | None:
+    """The walk of the highest-priority candidate whose audience holds.
 
-
-def _choose(table: _Table, attributes: Attributes, memo: Memo) -> _Workflow | None:
-    """The highest-priority candidate whose audience holds.
-
-    Each index bucket is in priority order: its first match is the best it offers.  The
-    unindexed candidates are then tried only while they rank above that best match.
+    Each index bucket is in priority order: its first match ranked above the best so far
+    is the best it offers; the unindexed candidates are tried last, also only while they
+    rank above it.  A value an index cannot look up (NaN, a value of another type) sends
+    the event through every candidate in order instead.
     """
-    try:
-        buckets = _buckets(table, attributes)
-    except _Unindexable:
-        chosen = _first_match(table.ordered, len(table.ordered), attributes, memo)
-        return chosen[2] if chosen is not None else None
     limit = len(table.ordered)
-    best: Entry | None = None
-    for bucket in buckets:
-        found = _first_match(bucket, limit, attributes, memo)
-        if found is not None:
-            best, limit = found, found[0]
-    found = _first_match(table.unindexed, limit, attributes, memo)
-    chosen = found if found is not None else best
-    return chosen[2] if chosen is not None else None
-
-
-def _buckets(table: _Table, attributes: Attributes) -> list[Bucket]:
-    """The index buckets the event's values fall in (a missing value: none of them)."""
-    found: list[Bucket] = []
+    best: Walk | None = None
     for equality in table.indexes:
         value = attributes.get(equality.attribute)
         if type(value) is str:
-            found.append(equality.texts.get(value, ()))
-        elif value is not None:
+            bucket = equality.texts.get(value, ())
+        elif value is None:
+            continue  # a missing value falls in no bucket
+        else:
             key = index_key(value)
             if key is None:
-                raise _Unindexable
-            found.append(equality.others.get(key, ()))
+                return _first_match(table.ordered, attributes, memo)
+            bucket = equality.others.get(key, ())
+        for rank, audience, walk in bucket:  # inlined `_first_match`, also below
+            if rank >= limit:
+                break
+            if audience is None or audience(attributes, memo):
+                best, limit = walk, rank
+                break
     for bounded in table.ranges:
         number = attributes.get(bounded.attribute)
         if number is None:
             continue  # every bound is false on a missing attribute
         if type(number) not in _NUMBER_TYPES or number != number:  # NaN: no slot
-            raise _Unindexable
-        found.append(bounded.slots[bounded.index.slot(number)])  # type: ignore[arg-type]
-    return found
-
-
-def _first_match(
-    entries: Sequence[Entry], below: int, attributes: Attributes, memo: Memo
-) -> Entry | None:
-    """The first entry ranked above `below` whose audience holds."""
-    for entry in entries:
-        rank, audience, _ = entry
-        if rank >= below:
-            return None
+            return _first_match(table.ordered, attributes, memo)
+        bounds = bounded.bounds  # `RangeIndex.slot`, inlined
+        position = bisect_left(bounds, number)  # type: ignore[call-overload]
+        if position < len(bounds) and bounds[position] == number:
+            bucket = bounded.slots[2 * position + 1]
+        else:
+            bucket = bounded.slots[2 * position]
+        for rank, audience, walk in bucket:
+            if rank >= limit:
+                break
+            if audience is None or audience(attributes, memo):
+                best, limit = walk, rank
+                break
+    for rank, audience, walk in table.unindexed:
+        if rank >= limit:
+            break
         if audience is None or audience(attributes, memo):
-            return entry
+            return walk
+    return best
+
+
+def _first_match(entries: Bucket, attributes: Attributes, memo: Memo) -> Walk | None:
+    """The walk of the first entry whose audience holds."""
+    for _, audience, walk in entries:
+        if audience is None or audience(attributes, memo):
+            return walk
     return None
 
 
@@ -423,13 +524,13 @@ def _walk(workflow: _Workflow, attributes: Attributes, memo: Memo) -> Run:
     key = tuple(choices)
     run = workflow.runs.get(key)
     if run is None:
-        run = _build_run(workflow, key)
+        run = _build_run(workflow.source, key)
         if len(workflow.runs) < MAX_CACHED_RUNS:
             workflow.runs[key] = run
     return run
 
 
-def _build_run(workflow: _Workflow, choices: tuple[int, ...]) -> Run:
+def _build_run(workflow: CompiledWorkflow, choices: tuple[int, ...]) -> Run:
     """The run for the path the branch choices (-1: no row held) lead to."""
     path: list[str] = []
     actions: list[Action] = []
@@ -439,7 +540,7 @@ def _build_run(workflow: _Workflow, choices: tuple[int, ...]) -> Run:
     while current is not None:
         path.append(current)
         step = workflow.steps[current]
-        if isinstance(step, _Actions):
+        if isinstance(step, ActionNode):
             actions.extend(step.actions)
             current = step.next
             continue
