@@ -51,7 +51,11 @@ class SqliteStore:
         self._lock = threading.Lock()
         self._writer = threading.RLock()
         self._connections: list[sqlite3.Connection] = []
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            self.close()  # a store that cannot open leaves no connection behind
+            raise
 
     # connections ---------------------------------------------------------------------
 

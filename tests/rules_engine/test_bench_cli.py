@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from durable_support import EXECUTORS
 
 from rules_engine import Engine, load_project
 from rules_engine.cli import main
@@ -29,7 +30,7 @@ def test_sample_events_take_many_paths() -> None:
 def test_bench_prints_figures_for_each_executor(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", str(EXAMPLES), "--events", "300", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert [f["executor"] for f in report["figures"]] == ["native", "durable", "reference"]
+    assert [f["executor"] for f in report["figures"]] == list(EXECUTORS)
     assert all(f["decisions_per_second"] > 0 for f in report["figures"])
     assert all(f["p99_us"] >= f["p50_us"] for f in report["figures"])
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import copy
 import ctypes
 import threading
-import types
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from durable_support import DURABLE, needs_durable
 
 from rules_engine import _durable
 from rules_engine._durable import (
@@ -43,7 +43,8 @@ from rules_engine.model import (
 from rules_engine.reference import ReferenceInterpreter
 from rules_engine.workspace import AttributeSpec, Workspace, builtin_attributes
 
-LIBRARY = load_library()
+pytestmark = needs_durable
+LIBRARY = load_library() if DURABLE else None
 WORKSPACE = Workspace(
     attributes={
         **builtin_attributes(("sms", "email")),
@@ -159,22 +160,6 @@ def test_fnv1a_is_the_hash_durable_rules_uses_for_names() -> None:
 
 
 # -- loading -----------------------------------------------------------------------------
-
-
-def test_python_313_and_later_is_refused_with_a_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = types.SimpleNamespace(version_info=(3, 13, 0))
-    monkeypatch.setattr(_durable, "sys", fake)
-    with pytest.raises(ExecutorUnavailable, match=r"Python 3\.13.*native executor"):
-        load_library()
-
-
-def test_a_failed_import_is_refused_with_a_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(name: str) -> None:
-        raise ImportError(f"No module named {name!r}")
-
-    monkeypatch.setattr(_durable.importlib, "import_module", refuse)
-    with pytest.raises(ExecutorUnavailable, match="cannot be imported"):
-        load_library()
 
 
 # -- trial compilation -------------------------------------------------------------------

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import types
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from durable_support import EXECUTORS
 
+from rules_engine import _durable
+from rules_engine._durable import load_library
 from rules_engine.engine import Engine
 from rules_engine.errors import EventError, ExecutorUnavailable, ValidationError
 from rules_engine.events import ConversationEvent
@@ -24,7 +28,7 @@ def event(**fields: object) -> ConversationEvent:
     return ConversationEvent(**data)
 
 
-@pytest.mark.parametrize("executor", ["native", "durable", "reference"])
+@pytest.mark.parametrize("executor", EXECUTORS)
 def test_the_example_workflows_decide_the_example_event(executor: str) -> None:
     with Engine.from_paths([WORKFLOWS], executor=executor) as engine:
         run = engine.decide(event())
@@ -81,3 +85,22 @@ def test_decide_keeps_nothing_per_event() -> None:
     for n in range(2000):
         engine.decide(event(customer={"plan": "enterprise", "name": f"n{n}"}))
     assert engine.decide(event()) == first
+
+
+# -- the durable executor where durable_rules cannot run -------------------------------
+
+
+def test_python_313_and_later_is_refused_with_a_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = types.SimpleNamespace(version_info=(3, 13, 0))
+    monkeypatch.setattr(_durable, "sys", fake)
+    with pytest.raises(ExecutorUnavailable, match=r"Python 3\.13.*native executor"):
+        load_library()
+
+
+def test_a_failed_import_is_refused_with_a_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(name: str) -> None:
+        raise ImportError(f"No module named {name!r}")
+
+    monkeypatch.setattr(_durable.importlib, "import_module", refuse)
+    with pytest.raises(ExecutorUnavailable, match="cannot be imported"):
+        load_library()

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from durable_support import EXECUTORS
 
 from rules_engine.cli import main
 
@@ -27,7 +28,7 @@ def test_human_output_shows_candidates_verdicts_and_actions(
     assert 'assign {"team": "VIP Support"}' in out
 
 
-@pytest.mark.parametrize("engine", ["native", "durable"])
+@pytest.mark.parametrize("engine", [e for e in EXECUTORS if e != "reference"])
 def test_json_output(engine: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "--engine", engine, WORKFLOWS, EVENT, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
