@@ -51,6 +51,7 @@ class SqliteStore:
         self._lock = threading.Lock()
         self._writer = threading.RLock()
         self._connections: list[sqlite3.Connection] = []
+        self._closed = False
         try:
             self._migrate()
         except BaseException:
@@ -60,6 +61,8 @@ class SqliteStore:
     # connections ---------------------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError(f"The SQLite store {self.path!r} is closed; open a new one.")
         pid, conn = getattr(self._local, "conn", (None, None))
         if conn is None or pid != os.getpid():
             conn = self._connect()
@@ -83,6 +86,7 @@ class SqliteStore:
         """Close every connection this store opened (in this process)."""
         with self._lock:
             connections, self._connections = self._connections, []
+            self._closed = True
         for conn in connections:
             conn.close()
         self._local = threading.local()

@@ -203,3 +203,10 @@ def test_customer_event(channel: SmsChannel) -> None:
     )
     assert result.decision == "customer"
     assert channel.customer(ALICE) is not None
+
+
+def test_a_closed_sqlite_store_says_so(db_path: Path) -> None:
+    store = SqliteStore(db_path)
+    store.close()
+    with pytest.raises(StoreError, match="is closed"), store.snapshot():
+        pass

@@ -472,8 +472,8 @@ def test_the_signed_request_in_the_docs_prints_what_it_says(
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             exec(compile(snippet[1], str(DOC), "exec"), {})
+        assert conversation_of(desk, "SMtry1") is not None  # before the service closes it
     assert out.getvalue().splitlines() == expected
-    assert conversation_of(desk, "SMtry1") is not None
 
 
 # configuration and the command -------------------------------------------------------

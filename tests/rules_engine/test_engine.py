@@ -101,6 +101,7 @@ def test_a_failed_import_is_refused_with_a_sentence(monkeypatch: pytest.MonkeyPa
     def refuse(name: str) -> None:
         raise ImportError(f"No module named {name!r}")
 
+    monkeypatch.setattr(_durable, "sys", types.SimpleNamespace(version_info=(3, 11, 7)))
     monkeypatch.setattr(_durable.importlib, "import_module", refuse)
     with pytest.raises(ExecutorUnavailable, match="cannot be imported"):
         load_library()
