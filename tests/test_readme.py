@@ -42,3 +42,21 @@ def test_the_tour_validates_as_shown(
     monkeypatch.chdir(tmp_path)
     assert main(["validate", "my-workflows/"]) == 1
     assert capsys.readouterr().out == shown.group(1)
+
+
+def test_the_tour_simulates_as_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = re.search(r"Save these as `events.jsonl`:\n\n```json\n(.*?)```", README, re.S)
+    shown = re.search(
+        r"\$ helpdesk-rules simulate --workflows workflows events.jsonl\n(.*?)\.\.\.\n",
+        README,
+        re.S,
+    )
+    assert events is not None and shown is not None
+    (tmp_path / "events.jsonl").write_text(events.group(1))
+    shutil.copytree(ROOT / "workflows", tmp_path / "workflows")
+    monkeypatch.chdir(tmp_path)
+    assert main(["simulate", "--workflows", "workflows", "events.jsonl"]) == 0
+    table = [line.rstrip() for line in capsys.readouterr().out.splitlines()]
+    assert table[: len(shown.group(1).splitlines())] == shown.group(1).splitlines()
