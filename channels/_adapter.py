@@ -6,20 +6,17 @@ that raises leaves the store exactly as it was.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
-from ._content import InboundContent, check_outbound, receive_content, render_macro
+from ._content import check_outbound, receive_content, render_macro
 from ._errors import (
     ChannelError,
     ConversationNotFound,
-    ConversationOpen,
     InvalidEvent,
-    OptedOut,
-    ShortCodeRefused,
 )
+from ._inbound import ApplyInbound
 from ._models import (
     CloseConversation,
     InboundSms,
@@ -28,33 +25,32 @@ from ._models import (
     parse_event,
     validate,
 )
-from ._optout import Keyword, keyword_of, reads_as_opt_out
-from ._phone import PhoneNumber, label, parse_phone
+from ._phone import PhoneNumber, parse_phone
 from ._records import (
     Conversation,
     ConversationView,
     Customer,
-    Decision,
     DecisionRecord,
-    Message,
     Note,
 )
 from ._records import OutboundMarker as Marker
-from ._result import (
-    ANY_MESSAGE,
-    FIRST_MESSAGE,
-    REOPENED,
-    TEAMMATE_STARTS,
-    ChannelResult,
-    OptOutChange,
-    make_events,
-    message_map,
-)
+from ._result import ChannelResult
 from ._retry import retried
-from ._segments import count_segments
 from ._settings import ChannelSettings
+from ._steps import (
+    check_attribute,
+    close_in,
+    duplicate_result,
+    get_conversation,
+    new_customer,
+    outbound_message,
+    sendable_customer,
+    sendable_record,
+    short_code_refused,
+    touch_customer,
+)
 from ._store import ConversationStore, StoreTransaction
-from ._threading import Plan, ThreadState, decide_inbound
+from ._teammate import ApplyTeammateStart
 
 BUILTIN_CUSTOMER = frozenset({"phone", "country", "opted_out"})
 BUILTIN_CONVERSATION = frozenset({"id", "started_by", "tags", "assignee", "subject", "channel"})
@@ -134,8 +130,8 @@ class SmsChannel:
         with self.store.transaction(phone.e164) as tx:
             stored = tx.message(sms.id)
             if stored is not None:
-                return _duplicate(sms.id, stored.conversation_id)
-            return self._handled(tx, _Inbound(self.settings, tx, sms, phone, content).apply())
+                return duplicate_result(sms.id, stored.conversation_id)
+            return self._handled(tx, ApplyInbound(self.settings, tx, sms, phone, content).apply())
 
     # outbound ------------------------------------------------------------------------
 
@@ -148,10 +144,10 @@ class SmsChannel:
         with self.store.transaction(phone.e164) as tx:
             stored = tx.message(sms.id)
             if stored is not None:
-                return _duplicate(sms.id, stored.conversation_id)
-            customer = _sendable(tx, phone)
-            out_of_order = _touch(tx, customer, sms.at)
-            tx.add_message(_outbound(sms.id, phone, body, sms.at, None, out_of_order, True))
+                return duplicate_result(sms.id, stored.conversation_id)
+            customer = sendable_customer(tx, phone)
+            out_of_order = touch_customer(tx, customer, sms.at)
+            tx.add_message(outbound_message(sms.id, phone, body, sms.at, None, out_of_order, True))
             tx.add_outbound(Marker(sms.id, phone.e164, sms.at))
             reason = "An outbound message: recorded; it opens no conversation."
             tx.log_decision(
@@ -183,8 +179,8 @@ class SmsChannel:
         with self.store.transaction(phone.e164) as tx:
             logged = tx.decision(request.id)
             if logged is not None:
-                return _duplicate(request.id, logged.conversation_id)
-            result = self._handled(tx, _TeammateStart(tx, request, phone, body).apply())
+                return duplicate_result(request.id, logged.conversation_id)
+            result = self._handled(tx, ApplyTeammateStart(tx, request, phone, body).apply())
         return replace(result, warnings=warnings)
 
     @retried
@@ -203,14 +199,16 @@ class SmsChannel:
         with self.store.transaction(customer) as tx:
             stored = tx.message(id)
             if stored is not None:
-                return _duplicate(id, stored.conversation_id)
-            conversation = _conversation(tx, conversation_id)
-            record = _sendable_record(tx, conversation.customer)
+                return duplicate_result(id, stored.conversation_id)
+            conversation = get_conversation(tx, conversation_id)
+            record = sendable_record(tx, conversation.customer)
             if automated and record.short_code:
-                raise _short_code_refused(record.phone, "to")
-            out_of_order = _touch(tx, record, at)
+                raise short_code_refused(record.phone, "to")
+            out_of_order = touch_customer(tx, record, at)
             phone = PhoneNumber(record.phone, record.country, record.short_code)
-            tx.add_message(_outbound(id, phone, body, at, conversation.id, out_of_order, automated))
+            tx.add_message(
+                outbound_message(id, phone, body, at, conversation.id, out_of_order, automated)
+            )
             reason = f"A reply in the conversation {conversation.id}."
             tx.log_decision(
                 DecisionRecord(id, record.phone, at, "append", "reply", reason, conversation.id)
@@ -237,14 +235,14 @@ class SmsChannel:
         with self.store.transaction(phone.e164) as tx:
             logged = tx.decision(request.id)
             if logged is not None:
-                return _duplicate(request.id, logged.conversation_id)
+                return duplicate_result(request.id, logged.conversation_id)
             conversation = tx.open_conversation(phone.e164)
             if conversation is None:
                 raise ConversationNotFound(
                     f"The customer {phone.e164} has no open SMS conversation to close.",
                     field="customer",
                 )
-            return _close(tx, conversation, request.at, request.id)
+            return close_in(tx, conversation, request.at, request.id)
 
     @retried
     def close(
@@ -253,12 +251,12 @@ class SmsChannel:
         """Close a conversation by id (closing a closed one changes nothing)."""
         with self.store.transaction(self._customer_of(conversation_id)) as tx:
             if event_id is not None and (logged := tx.decision(event_id)) is not None:
-                return _duplicate(event_id, logged.conversation_id)
-            conversation = _conversation(tx, conversation_id)
+                return duplicate_result(event_id, logged.conversation_id)
+            conversation = get_conversation(tx, conversation_id)
             if conversation.status == "closed":
                 reason = f"The conversation {conversation_id} was already closed."
                 return ChannelResult("closed", "close", reason, event_id, conversation_id)
-            return _close(tx, conversation, at, event_id)
+            return close_in(tx, conversation, at, event_id)
 
     # conversation changes (engine actions) -------------------------------------------
 
@@ -280,7 +278,7 @@ class SmsChannel:
     @retried
     def set_attribute(self, conversation_id: str, name: str, value: object) -> Conversation:
         """Set a custom conversation attribute (JSON value; not a built-in name)."""
-        _check_attribute(name, value, BUILTIN_CONVERSATION, "conversation")
+        check_attribute(name, value, BUILTIN_CONVERSATION, "conversation")
         return self._change(
             conversation_id, lambda c: replace(c, attributes={**c.attributes, name: value})
         )
@@ -294,7 +292,7 @@ class SmsChannel:
             raise InvalidEvent("A note's body cannot be empty.", field="body")
         note = Note(conversation_id, body, at, author)
         with self.store.transaction(self._customer_of(conversation_id)) as tx:
-            _conversation(tx, conversation_id)
+            get_conversation(tx, conversation_id)
             tx.add_note(note)
         return note
 
@@ -302,7 +300,7 @@ class SmsChannel:
         self, conversation_id: str, change: Callable[[Conversation], Conversation]
     ) -> Conversation:
         with self.store.transaction(self._customer_of(conversation_id)) as tx:
-            updated = change(_conversation(tx, conversation_id))
+            updated = change(get_conversation(tx, conversation_id))
             tx.update_conversation(updated)
         return updated
 
@@ -316,9 +314,9 @@ class SmsChannel:
         number = parse_phone(phone, self.settings, field="phone", allow_short_code=True)
         attributes = dict(attributes or {})
         for name, value in attributes.items():
-            _check_attribute(name, value, BUILTIN_CUSTOMER, "customer")
+            check_attribute(name, value, BUILTIN_CUSTOMER, "customer")
         with self.store.transaction(number.e164) as tx:
-            current = tx.customer(number.e164) or _new_customer(number)
+            current = tx.customer(number.e164) or new_customer(number)
             customer = replace(current, attributes={**current.attributes, **attributes})
             tx.save_customer(customer)
         return customer
@@ -329,7 +327,7 @@ class SmsChannel:
         number = parse_phone(phone, self.settings, field="phone", allow_short_code=True)
         with self.store.transaction(number.e164) as tx:
             customer = replace(
-                tx.customer(number.e164) or _new_customer(number), opted_out=opted_out
+                tx.customer(number.e164) or new_customer(number), opted_out=opted_out
             )
             tx.save_customer(customer)
         return customer
@@ -344,7 +342,7 @@ class SmsChannel:
     def conversation(self, conversation_id: str) -> ConversationView:
         """A conversation with its messages, notes and decision log."""
         with self.store.snapshot() as tx:
-            conversation = _conversation(tx, conversation_id)
+            conversation = get_conversation(tx, conversation_id)
             return ConversationView(
                 conversation,
                 tx.messages(conversation_id),
@@ -362,12 +360,12 @@ class SmsChannel:
 
     def _customer_of(self, conversation_id: str) -> str:
         with self.store.snapshot() as tx:
-            return _conversation(tx, conversation_id).customer
+            return get_conversation(tx, conversation_id).customer
 
     def _recipient(self, raw: str, field: str) -> PhoneNumber:
         phone = parse_phone(raw, self.settings, field=field, allow_short_code=True)
         if phone.short_code:
-            raise _short_code_refused(phone.e164, field)
+            raise short_code_refused(phone.e164, field)
         return phone
 
     @staticmethod
@@ -376,421 +374,3 @@ class SmsChannel:
     ) -> tuple[str, tuple[str, ...]]:
         text = render_macro(body) if macro else body
         return text, check_outbound(text, media)
-
-
-# one inbound SMS -----------------------------------------------------------------------
-
-
-class _Inbound:
-    """Applies one inbound SMS inside its customer's transaction."""
-
-    def __init__(
-        self,
-        settings: ChannelSettings,
-        tx: StoreTransaction,
-        sms: InboundSms,
-        phone: PhoneNumber,
-        content: InboundContent,
-    ) -> None:
-        self.settings, self.tx, self.sms, self.phone, self.content = (
-            settings,
-            tx,
-            sms,
-            phone,
-            content,
-        )
-        self.notes: list[str] = list(content.notes)
-        self.warnings: list[str] = list(content.warnings)
-
-    def apply(self) -> ChannelResult:
-        sms, tx = self.sms, self.tx
-        customer = tx.customer(self.phone.e164) or _new_customer(self.phone)
-        keyword = keyword_of(sms.body)
-        customer, opt_out = self._opt_out(customer, keyword)
-        out_of_order = _touch(tx, customer, sms.at)
-        if out_of_order:
-            self.warnings.append(_out_of_order_warning(sms.id))
-        plan = decide_inbound(self._state(), sms.at, self.settings)
-        conversation, closed = self._execute(plan)
-        tx.answer_outbound(self.phone.e164, sms.at, sms.id)
-        self._store_message(conversation, out_of_order)
-        self._add_notes(conversation, keyword)
-        tx.log_decision(
-            DecisionRecord(
-                sms.id,
-                self.phone.e164,
-                sms.at,
-                plan.decision,
-                plan.rule,
-                plan.reason,
-                conversation.id,
-                closed,
-                conversation.id if plan.decision == "reopen" else None,
-                out_of_order,
-            )
-        )
-        return self._result(plan, customer, conversation, closed, out_of_order, opt_out, keyword)
-
-    def _state(self) -> ThreadState:
-        customer = self.phone.e164
-        return ThreadState(
-            open=self.tx.open_conversation(customer),
-            last_closed=self.tx.last_closed_conversation(customer),
-            pending_outbound=self.tx.pending_outbound(customer, self.sms.at),
-        )
-
-    def _opt_out(
-        self, customer: Customer, keyword: Keyword | None
-    ) -> tuple[Customer, OptOutChange | None]:
-        if keyword == "opt_out":
-            return replace(customer, opted_out=True), "opted_out"
-        if keyword == "opt_in":
-            return replace(customer, opted_out=False), "opted_in"
-        return customer, None
-
-    def _execute(self, plan: Plan) -> tuple[Conversation, tuple[str, ...]]:
-        tx, at = self.tx, self.sms.at
-        closed: tuple[str, ...] = ()
-        if plan.close is not None:
-            tx.update_conversation(replace(plan.close, status="closed", closed_at=at))
-            closed = (plan.close.id,)
-        if plan.started_by is not None:
-            return tx.create_conversation(self.phone.e164, plan.started_by, at, None), closed
-        assert plan.target is not None  # rules 2 and 3 always name their conversation
-        if plan.decision == "reopen":
-            reopened = replace(plan.target, status="open", closed_at=None)
-            tx.update_conversation(reopened)
-            return reopened, closed
-        return plan.target, closed
-
-    def _store_message(self, conversation: Conversation, out_of_order: bool) -> None:
-        sms, content = self.sms, self.content
-        self.tx.add_message(
-            Message(
-                provider_id=sms.id,
-                customer=self.phone.e164,
-                direction="inbound",
-                body=sms.body,
-                at=sms.at,
-                conversation_id=conversation.id,
-                media_types=content.media_types,
-                attachments=content.attachments,
-                segments=count_segments(sms.body).segments,
-                out_of_order=out_of_order,
-            )
-        )
-
-    def _add_notes(self, conversation: Conversation, keyword: Keyword | None) -> None:
-        word = self.sms.body.strip()
-        if keyword == "opt_out":
-            self.notes.append(
-                f"The customer texted {word!r} and is opted out: nothing will be sent to them "
-                "until they text START."
-            )
-        elif keyword == "opt_in":
-            self.notes.append(f"The customer texted {word!r} and is opted back in.")
-        elif reads_as_opt_out(self.sms.body):
-            self.notes.append(
-                "The customer's message reads like a request to stop texting them; they were "
-                "not opted out automatically. Opt them out if that is what they asked."
-            )
-        if self.phone.short_code:
-            self.warnings.append(
-                f"The sender {self.phone.e164} is a short code: never reply to it automatically."
-            )
-        for note in self.notes:
-            self.tx.add_note(Note(conversation.id, note, self.sms.at))
-
-    def _result(
-        self,
-        plan: Plan,
-        customer: Customer,
-        conversation: Conversation,
-        closed: tuple[str, ...],
-        out_of_order: bool,
-        opt_out: OptOutChange | None,
-        keyword: Keyword | None,
-    ) -> ChannelResult:
-        allowed = not (customer.opted_out or self.phone.short_code)
-        first = (FIRST_MESSAGE,) if plan.decision == "new" else ()
-        reopened = (REOPENED,) if plan.decision == "reopen" else ()
-        events = make_events(
-            (*first, *reopened, ANY_MESSAGE),
-            event_id=self.sms.id,
-            at=self.sms.at,
-            customer=customer,
-            conversation=conversation,
-            message=message_map(self.sms.body, self.content.media_types),
-        )
-        return ChannelResult(
-            decision=plan.decision,
-            rule=plan.rule,
-            reason=plan.reason,
-            event_id=self.sms.id,
-            conversation_id=conversation.id,
-            started_by=plan.started_by,
-            closed=closed,
-            reopened=conversation.id if plan.decision == "reopen" else None,
-            warnings=tuple(self.warnings),
-            notes=tuple(self.notes),
-            events=events,
-            out_of_order=out_of_order,
-            opt_out=opt_out,
-            reply=self.settings.help_text if keyword == "help" and allowed else None,
-            auto_reply_allowed=allowed,
-        )
-
-
-# a teammate's start ------------------------------------------------------------------
-
-
-class _TeammateStart:
-    def __init__(
-        self, tx: StoreTransaction, request: StartConversation, phone: PhoneNumber, body: str
-    ) -> None:
-        self.tx, self.request, self.phone, self.body = tx, request, phone, body
-
-    def apply(self) -> ChannelResult:
-        tx, request = self.tx, self.request
-        customer = _sendable(tx, self.phone)
-        current = tx.open_conversation(self.phone.e164)
-        if current is not None and request.if_open is None:
-            raise ConversationOpen(
-                f"The customer {self.phone.e164} already has the open SMS conversation "
-                f"{current.id}; choose whether to continue it or close it and start a new one.",
-                conversation_id=current.id,
-                field="if_open",
-            )
-        out_of_order = _touch(tx, customer, request.at)
-        if current is not None and request.if_open == "continue":
-            return self._continue(customer, current, out_of_order)
-        return self._start(customer, current, out_of_order)
-
-    def _continue(
-        self, customer: Customer, current: Conversation, out_of_order: bool
-    ) -> ChannelResult:
-        reason = f"The teammate continued the open SMS conversation {current.id}."
-        self._store(current, "append", "teammate_continue", reason, (), out_of_order)
-        return ChannelResult(
-            "append",
-            "teammate_continue",
-            reason,
-            self.request.id,
-            current.id,
-            out_of_order=out_of_order,
-        )
-
-    def _start(
-        self, customer: Customer, current: Conversation | None, out_of_order: bool
-    ) -> ChannelResult:
-        tx, request = self.tx, self.request
-        closed: tuple[str, ...] = ()
-        if current is not None:
-            tx.update_conversation(replace(current, status="closed", closed_at=request.at))
-            closed = (current.id,)
-        conversation = tx.create_conversation(
-            self.phone.e164, "teammate", request.at, request.subject
-        )
-        notes = self._link_notes(current, conversation)
-        rule = "teammate_close_and_start_new" if current else "teammate_start"
-        reason = f"A teammate started the SMS conversation {conversation.id}" + (
-            f" and closed {current.id}." if current else "."
-        )
-        self._store(conversation, "new", rule, reason, closed, out_of_order)
-        events = make_events(
-            (TEAMMATE_STARTS,),
-            event_id=request.id,
-            at=request.at,
-            customer=customer,
-            conversation=conversation,
-            message=message_map(self.body, ()),
-        )
-        return ChannelResult(
-            "new",
-            rule,
-            reason,
-            request.id,
-            conversation.id,
-            "teammate",
-            closed,
-            notes=notes,
-            events=events,
-            out_of_order=out_of_order,
-        )
-
-    def _link_notes(
-        self, current: Conversation | None, conversation: Conversation
-    ) -> tuple[str, ...]:
-        if current is None:
-            return ()
-        at, author = self.request.at, self.request.teammate or "system"
-        new_note = f"Started after closing the SMS conversation {current.id}."
-        old_note = f"Closed when a teammate started the SMS conversation {conversation.id}."
-        self.tx.add_note(Note(conversation.id, new_note, at, author))
-        self.tx.add_note(Note(current.id, old_note, at, author))
-        return (new_note, old_note)
-
-    def _store(
-        self,
-        conversation: Conversation,
-        decision: Decision,
-        rule: str,
-        reason: str,
-        closed: tuple[str, ...],
-        out_of_order: bool,
-    ) -> None:
-        request = self.request
-        self.tx.add_message(
-            _outbound(
-                request.id, self.phone, self.body, request.at, conversation.id, out_of_order, False
-            )
-        )
-        self.tx.log_decision(
-            DecisionRecord(
-                request.id,
-                self.phone.e164,
-                request.at,
-                decision,
-                rule,
-                reason,
-                conversation.id,
-                closed,
-                None,
-                out_of_order,
-            )
-        )
-
-
-# small shared steps --------------------------------------------------------------------
-
-
-def _new_customer(phone: PhoneNumber) -> Customer:
-    return Customer(phone=phone.e164, country=phone.country, short_code=phone.short_code)
-
-
-def _touch(tx: StoreTransaction, customer: Customer, at: datetime) -> bool:
-    """Save the customer with its latest event time; True when `at` is out of order."""
-    last = customer.last_event_at
-    out_of_order = last is not None and at < last
-    latest = at if last is None or at > last else last
-    tx.save_customer(replace(customer, last_event_at=latest))
-    return out_of_order
-
-
-def _out_of_order_warning(event_id: str) -> str:
-    return (
-        f"The message {event_id} is older than the customer's last applied event: "
-        "applied in arrival order, and flagged."
-    )
-
-
-def _sendable(tx: StoreTransaction, phone: PhoneNumber) -> Customer:
-    customer = tx.customer(phone.e164) or _new_customer(phone)
-    if customer.opted_out:
-        raise _opted_out(phone.e164)
-    return customer
-
-
-def _sendable_record(tx: StoreTransaction, phone: str) -> Customer:
-    customer = tx.customer(phone)
-    if customer is None:  # a conversation always has its customer
-        raise ConversationNotFound(f"The customer {phone} is not in the store.", field="customer")
-    if customer.opted_out:
-        raise _opted_out(phone)
-    return customer
-
-
-def _opted_out(phone: str) -> OptedOut:
-    return OptedOut(
-        f"The customer {phone} has opted out of SMS; nothing can be sent to them.",
-        field="to",
-        hint="They can opt back in by texting START.",
-    )
-
-
-def _short_code_refused(phone: str, field: str) -> ShortCodeRefused:
-    return ShortCodeRefused(
-        f"The {label(field)} {phone} is a short code; the help desk never texts short codes "
-        "automatically.",
-        field=field,
-    )
-
-
-def _outbound(
-    provider_id: str,
-    phone: PhoneNumber,
-    body: str,
-    at: datetime,
-    conversation_id: str | None,
-    out_of_order: bool,
-    automated: bool,
-) -> Message:
-    return Message(
-        provider_id=provider_id,
-        customer=phone.e164,
-        direction="outbound",
-        body=body,
-        at=at,
-        conversation_id=conversation_id,
-        segments=count_segments(body).segments,
-        out_of_order=out_of_order,
-        automated=automated,
-    )
-
-
-def _conversation(tx: StoreTransaction, conversation_id: str) -> Conversation:
-    conversation = tx.conversation(conversation_id)
-    if conversation is None:
-        raise ConversationNotFound(
-            f"The conversation {conversation_id!r} does not exist.", field="conversation_id"
-        )
-    return conversation
-
-
-def _close(
-    tx: StoreTransaction, conversation: Conversation, at: datetime, event_id: str | None
-) -> ChannelResult:
-    tx.update_conversation(replace(conversation, status="closed", closed_at=at))
-    reason = f"The SMS conversation {conversation.id} was closed."
-    tx.log_decision(
-        DecisionRecord(
-            event_id,
-            conversation.customer,
-            at,
-            "closed",
-            "close",
-            reason,
-            conversation.id,
-            (conversation.id,),
-        )
-    )
-    return ChannelResult(
-        "closed", "close", reason, event_id, conversation.id, closed=(conversation.id,)
-    )
-
-
-def _duplicate(event_id: str, conversation_id: str | None) -> ChannelResult:
-    return ChannelResult(
-        decision="duplicate",
-        rule="duplicate",
-        reason=f"The event {event_id} was already applied; nothing changed.",
-        event_id=event_id,
-        conversation_id=conversation_id,
-    )
-
-
-def _check_attribute(name: str, value: object, builtin: frozenset[str], scope: str) -> None:
-    if not name or not isinstance(name, str):
-        raise InvalidEvent(f"A {scope} attribute needs a non-empty name.", field="attributes")
-    if name in builtin:
-        raise InvalidEvent(
-            f"The {scope} attribute {name!r} is built in and cannot be set.",
-            field=f"attributes.{name}",
-        )
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        raise InvalidEvent(
-            f"The {scope} attribute {name!r} is not a JSON value ({type(value).__name__}).",
-            field=f"attributes.{name}",
-        ) from None
