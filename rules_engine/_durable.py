@@ -44,7 +44,6 @@ from typing import Any, Literal
 
 from .errors import EventError, ExecutorUnavailable, WorkflowError
 from .events import BranchVerdict, Run
-from .model import Action
 from .network import (
     ActionNode,
     AllNode,
@@ -54,6 +53,7 @@ from .network import (
     NotNode,
     Test,
     TestNode,
+    walk,
 )
 from .reference import verdict_for
 from .semantics import test_value
@@ -605,23 +605,14 @@ class DurableExecutor:
     def _walk(
         self, workflow: WorkflowPlan, attributes: Attributes, values: dict[str, object]
     ) -> Run:
-        path: list[str] = []
-        actions: list[Action] = []
-        verdicts: list[BranchVerdict] = []
-        current: str | None = workflow.start
-        while current is not None:
-            path.append(current)
-            step = workflow.steps[current]
-            if isinstance(step, ActionNode):
-                actions.extend(step.actions)
-                current = step.next
-                continue
+        def choose(step: BranchPlan) -> tuple[BranchVerdict, str | None]:
             outcome = self._first(step.shards, attributes, values)
             if outcome is None:
                 raise WorkflowError(f"durable_rules fired no rule for step {step.name!r}")
-            row, current = step.rules[outcome]
-            verdicts.append(verdict_for(step.name, step.rows, row, current))
-        return Run(workflow.name, workflow.trigger, tuple(path), tuple(actions), tuple(verdicts))
+            row, target = step.rules[outcome]
+            return verdict_for(step.name, step.rows, row, target), target
+
+        return walk(workflow.name, workflow.trigger, workflow.start, workflow.steps, choose)
 
 
 def _event(shard: Ruleset, attributes: Attributes, values: dict[str, object]) -> dict[str, object]:

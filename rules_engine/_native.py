@@ -37,6 +37,9 @@ from .network import (
     TestNode,
     index_key,
 )
+from .network import (
+    walk as walk_steps,
+)
 from .reference import verdict_for
 from .semantics import test_value
 
@@ -532,20 +535,12 @@ def _walk(workflow: _Workflow, attributes: Attributes, memo: Memo) -> Run:
 
 def _build_run(workflow: CompiledWorkflow, choices: tuple[int, ...]) -> Run:
     """The run for the path the branch choices (-1: no row held) lead to."""
-    path: list[str] = []
-    actions: list[Action] = []
-    verdicts: list[BranchVerdict] = []
     pending = iter(choices)
-    current: str | None = workflow.start
-    while current is not None:
-        path.append(current)
-        step = workflow.steps[current]
-        if isinstance(step, ActionNode):
-            actions.extend(step.actions)
-            current = step.next
-            continue
+
+    def choose(step: BranchNode) -> tuple[BranchVerdict, str | None]:
         matched = next(pending)
         row = None if matched < 0 else matched
-        verdicts.append(verdict_for(step.name, len(step.rows), row, step.otherwise))
-        current = step.otherwise if row is None else step.targets[row]
-    return Run(workflow.name, workflow.trigger, tuple(path), tuple(actions), tuple(verdicts))
+        target = step.otherwise if row is None else step.targets[row]
+        return verdict_for(step.name, len(step.rows), row, step.otherwise), target
+
+    return walk_steps(workflow.name, workflow.trigger, workflow.start, workflow.steps, choose)

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
+from .events import BranchVerdict, Run
 from .model import Action, Value, Workflow
 
 
@@ -209,3 +210,31 @@ def node_tests(node: Node) -> frozenset[int]:
     for child in node.children:
         found |= node_tests(child)
     return frozenset(found)
+
+
+Branch = TypeVar("Branch")
+
+
+def walk(
+    workflow: str,
+    trigger: str,
+    start: str,
+    steps: Mapping[str, ActionNode | Branch],
+    choose: Callable[[Branch], tuple[BranchVerdict, str | None]],
+) -> Run:
+    """The run from `start`: action steps add their actions, and `choose` says what each
+    branch step decided (its verdict, and the step it leads to, or None to end)."""
+    path: list[str] = []
+    actions: list[Action] = []
+    verdicts: list[BranchVerdict] = []
+    current: str | None = start
+    while current is not None:
+        path.append(current)
+        step = steps[current]
+        if isinstance(step, ActionNode):
+            actions.extend(step.actions)
+            current = step.next
+            continue
+        verdict, current = choose(step)
+        verdicts.append(verdict)
+    return Run(workflow, trigger, tuple(path), tuple(actions), tuple(verdicts))
