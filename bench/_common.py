@@ -220,7 +220,7 @@ def bare_connection(path: Path) -> sqlite3.Connection:
     """A plain sqlite3 connection to a new store's schema, with the store's pragmas."""
     import sqlite3
 
-    from channels import SqliteStore
+    from helpdesk import SqliteStore
 
     SqliteStore(path).close()  # the same schema
     conn = sqlite3.connect(path, isolation_level=None)

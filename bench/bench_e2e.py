@@ -32,8 +32,8 @@ from pathlib import Path
 import httpx
 from twilio.request_validator import RequestValidator
 
-from channels import SqliteStore
-from channels._desk import HelpDesk
+from helpdesk import SqliteStore
+from helpdesk._desk import HelpDesk
 from rules_engine.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script

@@ -1,5 +1,5 @@
 """Inbound SMS per second, and p99 latency, with 1, 2 and 4 worker processes: our
-`SmsChannel.receive` on PostgreSQL, the same on SQLite, and the bare advisory-locked
+`Inbox.receive` on PostgreSQL, the same on SQLite, and the bare advisory-locked
 PostgreSQL transaction (psycopg, the same reads and writes, no code of ours) as the
 ratio's base.
 
@@ -28,8 +28,8 @@ from typing import Any
 
 import psycopg
 
-from channels import PostgresStore, SmsChannel, SqliteStore
-from channels._postgres import customer_key
+from helpdesk import Inbox, PostgresStore, SqliteStore
+from helpdesk._postgres import customer_key
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
 from bench._common import (
@@ -69,7 +69,7 @@ def shares(items: list[Event], workers: int) -> list[list[Event]]:
 def ours(store_of: Callable[[], Any]) -> Callable[[], tuple[Callable[[Event], object], Any]]:
     def setup() -> tuple[Callable[[Event], object], Any]:
         store = store_of()
-        return SmsChannel(store).receive, store
+        return Inbox(store).receive, store
 
     return setup
 
@@ -164,20 +164,16 @@ def main() -> None:
                 path = Path(tmp) / f"bench{workers}.db"
                 SqliteStore(path).close()
                 figures = {
-                    "PostgreSQL  SmsChannel.receive": run(
-                        ours(partial(PostgresStore, url)), workers
-                    ),
+                    "PostgreSQL  Inbox.receive": run(ours(partial(PostgresStore, url)), workers),
                     "PostgreSQL  bare locked transaction": run(bare(base), workers),
-                    "SQLite      SmsChannel.receive": run(
-                        ours(partial(SqliteStore, path)), workers
-                    ),
+                    "SQLite      Inbox.receive": run(ours(partial(SqliteStore, path)), workers),
                 }
                 for name, f in figures.items():
                     print(
                         f"{workers:>7}  {name:<34}{f['per_second']:8.0f}{f['p50_ms']:10.2f}"
                         f"{f['p99_ms']:10.2f}"
                     )
-                ours_pg = figures["PostgreSQL  SmsChannel.receive"]["per_second"]
+                ours_pg = figures["PostgreSQL  Inbox.receive"]["per_second"]
                 ratios.append(
                     ours_pg / figures["PostgreSQL  bare locked transaction"]["per_second"]
                 )

@@ -1,7 +1,7 @@
 """Inbound SMS threaded and stored per second on SQLite, against the bare transaction.
 
 Run: `.venv/bin/python bench/bench_threading.py`.  Each inbound SMS is one call to
-`SmsChannel.receive` (validation, phone parsing, content rules, the threading rules in
+`Inbox.receive` (validation, phone parsing, content rules, the threading rules in
 one `BEGIN IMMEDIATE` transaction, the decision log).  The baseline does the same
 reads and writes with plain `sqlite3` and no code of ours, on the same schema and
 pragmas (WAL, synchronous=FULL).  Latencies are per message; the ratio is ours / bare.
@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from channels import SmsChannel, SqliteStore
+from helpdesk import Inbox, SqliteStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
 from bench._common import (
@@ -40,7 +40,7 @@ def measure(tmp: Path, items: list[Event]) -> tuple[Timings, Timings]:
     """Ours and the bare transaction, message by message, alternating which goes first."""
     conn = bare_connection(tmp / "bare.db")
     with SqliteStore(tmp / "channel.db") as store:
-        channel = SmsChannel(store)
+        channel = Inbox(store)
         timings = interleaved(items, channel.receive, lambda item: bare_receive(conn, item))
     conn.close()
     return timings
@@ -76,7 +76,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ours_t, bare_t = measure(Path(tmp), inbound_messages(MESSAGES, CUSTOMERS))
     ours, bare = summary(ours_t), summary(bare_t)
-    for name, figures in (("SmsChannel.receive", ours), ("bare sqlite3", bare)):
+    for name, figures in (("Inbox.receive", ours), ("bare sqlite3", bare)):
         row = rate_row(name, figures, name_width=20, ms_width=6)
         print(f"{row}   CPU {figures['cpu_ms']:.3f} ms/msg")
     ratio = ours["per_second"] / bare["per_second"]

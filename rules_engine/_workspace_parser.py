@@ -2,54 +2,33 @@
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
-
-from yaml.nodes import Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import _yaml
 from ._reader import Reader, did_you_mean, one_of
+from .sections import Setting
 from .workspace import (
     ATTRIBUTE_TYPES,
     DEFAULT_CHANNELS,
     EXECUTORS,
     SCOPES,
+    WORKSPACE_KEYS,
     AttributeSpec,
     AttributeType,
     Workspace,
     builtin_attributes,
 )
 
-WORKSPACE_KEYS = (
-    "workspace",
-    "description",
-    "executor",
-    "channels",
-    "sms_countries",
-    "threading",
-    "help_text",
-    "teams",
-    "teammates",
-    "attributes",
-)
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(d|h|m|days?|hours?|minutes?)\s*$")
-_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
-
 
 def parse_workspace(root: Node, reader: Reader) -> Workspace:
     entries = reader.mapping(root, "the workspace")
-    reader.unknown_keys(entries, WORKSPACE_KEYS, "the workspace")
     workspace = Workspace(attributes={}, file=reader.file)
     fields: dict[str, object] = {}
     if "executor" in entries:
         fields["executor"] = _choice(entries["executor"][1], EXECUTORS, "executor", reader)
-    for key in ("channels", "teams", "teammates", "sms_countries"):
+    for key in ("channels", "teams", "teammates"):
         if key in entries:
             fields[key] = reader.texts(entries[key][1], f"`{key}`")
-    if "help_text" in entries:
-        fields["help_text"] = reader.text(entries["help_text"][1], "`help_text`")
-    if "threading" in entries:
-        fields.update(_threading(entries["threading"][1], reader))
     channels = fields.get("channels") or DEFAULT_CHANNELS
     assert isinstance(channels, tuple)
     attributes = builtin_attributes(channels)
@@ -61,22 +40,18 @@ def parse_workspace(root: Node, reader: Reader) -> Workspace:
         teams=_tuple(fields.get("teams", workspace.teams)),
         teammates=_tuple(fields.get("teammates", workspace.teammates)),
         channels=channels,
-        sms_countries=_tuple(fields.get("sms_countries", workspace.sms_countries)),
-        reopen_window=_delta(fields.get("reopen_window", workspace.reopen_window)),
-        reply_window=_delta(fields.get("reply_window", workspace.reply_window)),
         executor=str(fields.get("executor", workspace.executor)),
-        help_text=str(fields.get("help_text", workspace.help_text)),
         file=reader.file,
+        sections={
+            key: setting_of(value, reader, key_node)
+            for key, (key_node, value) in entries.items()
+            if key not in WORKSPACE_KEYS
+        },
     )
 
 
 def _tuple(value: object) -> tuple[str, ...]:
     assert isinstance(value, tuple)
-    return value
-
-
-def _delta(value: object) -> timedelta:
-    assert isinstance(value, timedelta)
     return value
 
 
@@ -89,30 +64,22 @@ def _choice(node: Node, choices: tuple[str, ...], what: str, reader: Reader) -> 
     return None
 
 
-def _threading(node: Node, reader: Reader) -> dict[str, object]:
-    entries = reader.mapping(node, "`threading`")
-    reader.unknown_keys(entries, ("reopen_window", "reply_window"), "`threading`")
-    windows: dict[str, object] = {}
-    for key, (_, value) in entries.items():
-        window = duration(value, reader, f"`threading.{key}`")
-        if window is not None:
-            windows[key] = window
-    return windows
-
-
-def duration(node: Node, reader: Reader, what: str) -> timedelta | None:
-    """`5d`, `12h`, `30m`, or a number of days."""
-    value = _yaml.scalar(node) if isinstance(node, ScalarNode) else None
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return timedelta(days=value)
-    match = _DURATION.match(value) if isinstance(value, str) else None
-    if match and float(match.group(1)) > 0:
-        unit = _UNITS[match.group(2)[0]]
-        return timedelta(**{unit: float(match.group(1))})
-    reader.report(
-        "E-schema", node, f"{what} must be a positive duration", "write it as `5d`, `12h` or `30m`"
-    )
-    return None
+def setting_of(node: Node, reader: Reader, key_node: Node | None = None) -> Setting:
+    """The plain value of `node`, every part with its location."""
+    key_location = reader.at(key_node if key_node is not None else node)
+    if isinstance(node, MappingNode):
+        value: object = {
+            str(key.value): setting_of(item, reader, key)
+            for key, item in node.value
+            if isinstance(key, ScalarNode)
+        }
+    elif isinstance(node, SequenceNode):
+        value = tuple(setting_of(item, reader) for item in node.value)
+    elif isinstance(node, ScalarNode):
+        value = _yaml.scalar(node)
+    else:
+        value = None
+    return Setting(value, reader.at(node), key_location)
 
 
 def _attributes(

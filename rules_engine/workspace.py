@@ -1,8 +1,9 @@
 """The workspace: what workflows may refer to.
 
 A workspace file declares the customer, conversation and message attributes with their
-types, the teams and teammates that can be assigned, the SMS-enabled countries, the
-threading windows and the executor.  Some attributes are always there (built in):
+types, the teams and teammates that can be assigned, the channels and the executor.
+Its other top-level keys (a channel's settings) are kept as `sections` for the layers
+that read them.  Some attributes are always there (built in):
 the engine and the SMS adapter fill them in for every event.
 """
 
@@ -10,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Literal, TypeAlias
 
 from .model import NOWHERE, Location
+from .sections import Setting
 
 AttributeType: TypeAlias = Literal["string", "number", "boolean", "enum", "list", "timestamp"]
 ATTRIBUTE_TYPES: tuple[AttributeType, ...] = (
@@ -28,6 +29,17 @@ SCOPES: tuple[str, ...] = ("customer", "conversation", "message")
 EXECUTORS: tuple[str, ...] = ("native", "durable")
 DEFAULT_CHANNELS: tuple[str, ...] = ("sms", "email", "chat", "whatsapp")
 STARTED_BY: tuple[str, ...] = ("customer", "outbound_reply", "teammate")
+# The top-level keys of a workspace file the engine reads; any other key is kept as a
+# section (`sections.py`) for the layer that owns it, which checks it.
+WORKSPACE_KEYS: tuple[str, ...] = (
+    "workspace",
+    "description",
+    "executor",
+    "channels",
+    "teams",
+    "teammates",
+    "attributes",
+)
 
 
 @dataclass(frozen=True)
@@ -51,12 +63,10 @@ class Workspace:
     teams: tuple[str, ...] = ()
     teammates: tuple[str, ...] = ()
     channels: tuple[str, ...] = DEFAULT_CHANNELS
-    sms_countries: tuple[str, ...] = ("US", "CA")
-    reopen_window: timedelta = timedelta(days=5)
-    reply_window: timedelta = timedelta(days=7)
     executor: str = "native"
-    help_text: str = "Reply STOP to opt out. Msg&data rates may apply."
     file: str = "<default>"
+    # Top-level keys the engine does not read (channel settings), for the layers above.
+    sections: Mapping[str, Setting] = field(default_factory=dict)
 
     def attribute(self, name: str) -> AttributeSpec | None:
         return self.attributes.get(name)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rules_engine.cli import main
+from helpdesk.cli import main
 
 ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from durable_support import EXECUTORS
 
+from helpdesk.cli import main
 from rules_engine import Engine, load_project
-from rules_engine.cli import main
 from rules_engine.sample import sample_events
 
 EXAMPLES = Path(__file__).parents[2] / "workflows"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from durable_support import EXECUTORS
 
-from rules_engine.cli import main
+from helpdesk.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = str(ROOT / "workflows")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rules_engine.cli import main
+from helpdesk.cli import main
 
 EVENTS = [
     {"type": "customer", "id": "u1", "phone": "+14155550101", "attributes": {"plan": "pro"}},

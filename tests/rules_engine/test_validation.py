@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rules_engine.cli import main
+from helpdesk.cli import main
 from rules_engine.findings import CODES
 from rules_engine.loader import load_project
 

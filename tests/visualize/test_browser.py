@@ -16,7 +16,7 @@ from pathlib import Path
 
 from conftest import EXAMPLES
 
-from rules_engine.cli import main
+from helpdesk.cli import main
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [

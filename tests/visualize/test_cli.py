@@ -10,7 +10,7 @@ from conftest import CHANGED_ROUTE, EXAMPLES
 from pictures import explain_output
 
 import visualize._output
-from rules_engine.cli import main
+from helpdesk.cli import main
 from rules_engine.findings import CODES
 from rules_engine.loader import Project
 

@@ -1,0 +1,108 @@
+"""The help desk on top of the engine and the channels: the desk, the actions, the
+store (SQLite, PostgreSQL), the webhook service and the `helpdesk-rules` command.
+
+    >>> from helpdesk import HelpDesk, Inbox, SqliteStore, open_store
+    >>> desk = HelpDesk.open("workflows", database="helpdesk.db")  # doctest: +SKIP
+    >>> inbox = Inbox(open_store("postgresql://localhost/helpdesk"))  # doctest: +SKIP
+    >>> result = inbox.receive({"id": "SM1", "at": "2026-01-05T10:00:00Z",
+    ...                         "from": "+14155550101", "body": "hi"})  # doctest: +SKIP
+    >>> result.decision, result.rule                              # doctest: +SKIP
+    ('new', 'new_conversation')
+
+Errors: every refusal is a `ChannelError` (`channels._errors` draws the channels' part of
+the tree, `helpdesk._errors` the help desk's).
+"""
+
+from __future__ import annotations
+
+from ._desk import ConversationState as ConversationState
+from ._desk import HelpDesk as HelpDesk
+from ._desk import Outcome as Outcome
+from ._desk import SentReply as SentReply
+from ._errors import ChannelError as ChannelError
+from ._errors import ContentRefused as ContentRefused
+from ._errors import ConversationNotFound as ConversationNotFound
+from ._errors import ConversationOpen as ConversationOpen
+from ._errors import CountryNotEnabled as CountryNotEnabled
+from ._errors import InvalidEvent as InvalidEvent
+from ._errors import InvalidPhoneNumber as InvalidPhoneNumber
+from ._errors import OptedOut as OptedOut
+from ._errors import SendFailed as SendFailed
+from ._errors import ServiceMisconfigured as ServiceMisconfigured
+from ._errors import ShortCodeRefused as ShortCodeRefused
+from ._errors import StoreBusy as StoreBusy
+from ._errors import StoreError as StoreError
+from ._inbox import Inbox as Inbox
+from ._models import CloseConversation as CloseConversation
+from ._models import CustomerUpdate as CustomerUpdate
+from ._models import InboundSms as InboundSms
+from ._models import OutboundSms as OutboundSms
+from ._models import StartConversation as StartConversation
+from ._open import open_store as open_store
+from ._postgres import PostgresStore as PostgresStore
+from ._records import Conversation as Conversation
+from ._records import ConversationView as ConversationView
+from ._records import Customer as Customer
+from ._records import DecisionRecord as DecisionRecord
+from ._records import Message as Message
+from ._records import Note as Note
+from ._records import RunRecord as RunRecord
+from ._result import ChannelResult as ChannelResult
+from ._retry import RetryPolicy as RetryPolicy
+from ._senders import RecordingSender as RecordingSender
+from ._senders import Sender as Sender
+from ._senders import SentSms as SentSms
+from ._senders import TwilioSender as TwilioSender
+from ._sqlite import SqliteStore as SqliteStore
+from ._store import ConversationStore as ConversationStore
+from ._store import StoreTransaction as StoreTransaction
+from ._traffic import generate as generate_traffic
+from ._webhook import WebhookConfig as WebhookConfig
+from ._webhook import create_app as create_app
+
+__all__ = [
+    "ChannelError",
+    "ChannelResult",
+    "CloseConversation",
+    "ContentRefused",
+    "Conversation",
+    "ConversationNotFound",
+    "ConversationOpen",
+    "ConversationState",
+    "ConversationStore",
+    "ConversationView",
+    "CountryNotEnabled",
+    "Customer",
+    "CustomerUpdate",
+    "DecisionRecord",
+    "HelpDesk",
+    "InboundSms",
+    "Inbox",
+    "InvalidEvent",
+    "InvalidPhoneNumber",
+    "Message",
+    "Note",
+    "OptedOut",
+    "OutboundSms",
+    "Outcome",
+    "PostgresStore",
+    "RecordingSender",
+    "RetryPolicy",
+    "RunRecord",
+    "SendFailed",
+    "Sender",
+    "SentReply",
+    "SentSms",
+    "ServiceMisconfigured",
+    "ShortCodeRefused",
+    "SqliteStore",
+    "StartConversation",
+    "StoreBusy",
+    "StoreError",
+    "StoreTransaction",
+    "TwilioSender",
+    "WebhookConfig",
+    "create_app",
+    "generate_traffic",
+    "open_store",
+]

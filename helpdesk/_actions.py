@@ -1,0 +1,120 @@
+"""Applying a workflow run's actions to its conversation, inside the customer's transaction.
+
+assign, tag, note, set and close change the conversation; a reply goes through the
+content rules, the opt-out and short-code checks and the segment count, and is stored
+as a queued outbound message that the help desk sends once the transaction commits.
+A reply that may not be sent is not an error for the inbound message: it becomes a
+note for the teammates, and the run's outcome says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from channels.sms import check_outbound, count_segments
+from rules_engine.events import Run
+from rules_engine.model import Action
+
+from ._errors import ChannelError
+from ._records import Conversation, Customer, Message, Note
+from ._store import StoreTransaction
+
+
+@dataclass(frozen=True)
+class QueuedReply:
+    """An SMS a workflow sends: stored as `queued`, sent after the commit."""
+
+    provider_id: str
+    to: str
+    body: str
+    segments: int
+
+
+@dataclass(frozen=True)
+class AppliedRun:
+    conversation: Conversation
+    replies: tuple[QueuedReply, ...]
+    refusals: tuple[str, ...]  # replies that were not sent, and why
+
+
+def apply_run(
+    tx: StoreTransaction, conversation: Conversation, run: Run, at: datetime, reference: str
+) -> AppliedRun:
+    """Apply `run.actions` in order; `reference` names the replies (`<ref>/reply<n>`)."""
+    replies: list[QueuedReply] = []
+    refusals: list[str] = []
+    author = f"workflow:{run.workflow}"
+    for action in run.actions:
+        if action.kind == "reply":
+            reply_id = f"{reference}/reply{len(replies) + len(refusals) + 1}"
+            outcome = queue_reply(tx, conversation, str(action.value), at, reply_id)
+            if isinstance(outcome, QueuedReply):
+                replies.append(outcome)
+            else:
+                refusals.append(outcome)
+                tx.add_note(Note(conversation.id, f"Reply not sent: {outcome}", at, author))
+        elif action.kind == "note":
+            tx.add_note(Note(conversation.id, str(action.value), at, author))
+        else:
+            conversation = _changed(conversation, action, at)
+    tx.update_conversation(conversation)
+    return AppliedRun(conversation, tuple(replies), tuple(refusals))
+
+
+def _changed(conversation: Conversation, action: Action, at: datetime) -> Conversation:
+    value = action.value
+    if action.kind == "assign" and isinstance(value, dict):
+        return replace(conversation, assignee=str(next(iter(value.values()))))
+    if action.kind == "tag" and isinstance(value, tuple):
+        tags = conversation.tags + tuple(t for t in value if t not in conversation.tags)
+        return replace(conversation, tags=tags)
+    if action.kind == "set" and isinstance(value, dict):
+        attributes = dict(conversation.attributes)
+        for name, item in value.items():
+            key = name.split(".", 1)[1]
+            attributes[key] = item.isoformat() if isinstance(item, datetime) else item
+        return replace(conversation, attributes=attributes)
+    if action.kind == "close" and conversation.status == "open":
+        return replace(conversation, status="closed", closed_at=at)
+    return conversation
+
+
+def queue_reply(
+    tx: StoreTransaction, conversation: Conversation, body: str, at: datetime, reply_id: str
+) -> QueuedReply | str:
+    """Store an SMS to send once the transaction commits, or say why it may not be sent."""
+    customer = tx.customer(conversation.customer)
+    refusal = _refusal(customer, body)
+    if refusal is not None or customer is None:
+        return refusal or "the customer is unknown"
+    segments = count_segments(body).segments
+    tx.add_message(
+        Message(
+            provider_id=reply_id,
+            customer=customer.phone,
+            direction="outbound",
+            body=body,
+            at=at,
+            conversation_id=conversation.id,
+            segments=segments,
+            automated=True,
+            status="queued",
+            status_at=at,
+        )
+    )
+    return QueuedReply(reply_id, customer.phone, body, segments)
+
+
+def _refusal(customer: Customer | None, body: str) -> str | None:
+    if customer is None:
+        return "the customer is unknown"
+    if customer.opted_out:
+        return f"{customer.phone} has opted out (STOP); nothing is sent to them."
+    if customer.short_code:
+        return f"{customer.phone} is a short code; automated replies are never sent to one."
+    try:
+        check_outbound(body)
+    except ChannelError as error:
+        return error.format_message()
+    return None

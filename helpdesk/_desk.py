@@ -1,0 +1,369 @@
+"""The help desk: provider → SMS adapter → engine → actions → store, in one place.
+
+`HelpDesk` runs each event through the SMS adapter.  For the conversation events the
+adapter produces, it asks the engine which workflow runs and applies the actions, all
+inside the customer's transaction, so the threading decision, the workflow runs and
+their effects commit together (or not at all).  Replies are stored as queued outbound
+messages and sent once the transaction has committed; the decision log keeps the
+threading decision, its rule, and each workflow's path, verdicts and actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from channels import channel_config
+from channels.sms import SmsSettings, parse_phone
+from rules_engine.engine import Engine
+from rules_engine.errors import WorkflowError
+from rules_engine.events import ConversationEvent, Run
+from rules_engine.semantics import normalise_attributes
+from rules_engine.workspace import Workspace
+
+from ._actions import apply_run, queue_reply
+from ._errors import ChannelError, ConversationOpen, InvalidEvent
+from ._inbox import Inbox
+from ._records import Conversation, ConversationView, Message, Note, RunRecord
+from ._result import ChannelResult, conversation_map, customer_map
+from ._senders import RecordingSender, Sender
+from ._store import ConversationStore, StoreTransaction
+
+# Delivery statuses in the order a message goes through them; the last group is final.
+_STATUS_RANK = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
+}
+FINAL_STATUSES = frozenset(s for s, rank in _STATUS_RANK.items() if rank == 4)
+# Where each kind of event names its customer.
+_CUSTOMER_FIELDS = ("from", "to", "customer", "phone")
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    status: str
+    assignee: str | None
+    tags: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"status": self.status, "assignee": self.assignee, "tags": list(self.tags)}
+
+
+@dataclass(frozen=True)
+class SentReply:
+    """An SMS the help desk sent for an event (a workflow's reply, the HELP text)."""
+
+    id: str
+    segments: int
+    status: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"id": self.id, "segments": self.segments, "status": self.status}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one event did: the threading decision, the workflows that ran, the state after."""
+
+    event: str | None
+    type: str
+    conversation: str | None
+    threading: str | None
+    started_by: str | None
+    closed: tuple[str, ...]
+    reason: str | None
+    workflows: tuple[Run, ...]
+    state: ConversationState | None
+    customer: str | None
+    opted_out: bool | None
+    warnings: tuple[str, ...] = ()
+    rule: str | None = None
+    replies: tuple[SentReply, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        customer = None
+        if self.customer is not None:
+            customer = {"phone": self.customer, "opted_out": bool(self.opted_out)}
+        return {
+            "event": self.event,
+            "type": self.type,
+            "conversation": self.conversation,
+            "threading": self.threading,
+            "rule": self.rule,
+            "started_by": self.started_by,
+            "closed": list(self.closed),
+            "reason": self.reason,
+            "workflows": [run.to_dict() for run in self.workflows],
+            "state": None if self.state is None else self.state.to_dict(),
+            "customer": customer,
+            "warnings": list(self.warnings),
+            "replies": [reply.to_dict() for reply in self.replies],
+        }
+
+
+def settings_of(workspace: Workspace) -> SmsSettings:
+    """The SMS adapter's settings from the workspace file (defaults where a value is bad:
+    `validate` reports those)."""
+    return channel_config(workspace).sms
+
+
+class HelpDesk:
+    """An SMS help desk: workflows, a store and a sender.
+
+    >>> desk = HelpDesk.open("workflows", database="helpdesk.db")      # doctest: +SKIP
+    >>> desk.handle({"type": "inbound_sms", "id": "SM1", "at": "2026-01-05T10:00:00Z",
+    ...              "from": "+14155550101", "body": "hi"}).threading  # doctest: +SKIP
+    'new'
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        store: ConversationStore,
+        *,
+        settings: SmsSettings | None = None,
+        sender: Sender | None = None,
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.sender: Sender = sender if sender is not None else RecordingSender()
+        self.inbox = Inbox(
+            store, settings or settings_of(engine.workspace), on_events=self._run_workflows
+        )
+
+    @classmethod
+    def open(
+        cls,
+        workflows: str | Path | Sequence[str | Path] = "workflows",
+        *,
+        database: str | None = None,
+        workspace: str | Path | None = None,
+        executor: str | None = None,
+        sender: Sender | None = None,
+    ) -> HelpDesk:
+        """Load and compile the workflows (`ValidationError` if they have errors) and
+        open the store (`database`: a path, `sqlite:///path`, `postgresql://...`, or
+        the `DATABASE_URL` environment variable)."""
+        from ._open import open_store
+        from ._project import desk_engine
+
+        paths = [workflows] if isinstance(workflows, str | Path) else list(workflows)
+        engine, config = desk_engine(paths, workspace, executor)
+        return cls(engine, open_store(database), settings=config.sms, sender=sender)
+
+    # events ----------------------------------------------------------------------------
+
+    def handle(self, event: Mapping[str, object]) -> Outcome:
+        """Any event of SPEC section 5; bad input is a `rejected` outcome, never an error."""
+        kind = str(event.get("type", ""))
+        if kind == "customer":
+            refusal = self._customer_attribute_problem(event)
+            if refusal is not None:
+                return self._outcome(event, _rejected(event, refusal))
+        result = self.inbox.apply(event)
+        replies = self._send_queued(result)
+        return replace(self._outcome(event, result), replies=replies)
+
+    def receive_sms(self, sms: Mapping[str, object]) -> Outcome:
+        """An inbound SMS (`id`, `at`, `from`, `to`, `body`, `media`)."""
+        return self.handle({**sms, "type": "inbound_sms"})
+
+    def start_conversation(self, request: Mapping[str, object]) -> Outcome:
+        """A teammate starts an SMS conversation (`to`, `body`, `subject`, `if_open`)."""
+        return self.handle({**request, "type": "start_conversation"})
+
+    def close_conversation(self, request: Mapping[str, object]) -> Outcome:
+        """Close a customer's open SMS conversation (`customer`, `at`, `id`)."""
+        return self.handle({**request, "type": "close_conversation"})
+
+    def conversation(self, conversation_id: str) -> ConversationView:
+        """A conversation with its messages, notes, decision log and workflow runs."""
+        return self.inbox.conversation(conversation_id)
+
+    def message_status(self, sid: str, status: str, at: datetime) -> bool:
+        """A delivery status callback; False when it is unknown, stale or after a final one.
+
+        Callbacks arrive out of order: a status never moves back, and nothing moves a
+        message on from delivered, undelivered or failed.
+        """
+        rank = _STATUS_RANK.get(status)
+        with self.store.snapshot() as view:
+            message = view.message_by_sid(sid)
+        if rank is None or message is None:
+            return False
+        with self.store.transaction(message.customer) as tx:
+            current = tx.message(message.provider_id)
+            if current is None or not _moves_on(current.status, status):
+                return False
+            tx.set_message_status(current.provider_id, status, at)
+        return True
+
+    def close(self) -> None:
+        self.store.close()
+        self.engine.close()
+
+    def __enter__(self) -> HelpDesk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # inside the customer's transaction -----------------------------------------------
+
+    def _run_workflows(self, tx: StoreTransaction, result: ChannelResult) -> ChannelResult:
+        runs = [run for event in result.events if (run := self._run_one(tx, event)) is not None]
+        conversation = tx.conversation(result.conversation_id or "")
+        if result.reply is not None and conversation is not None:  # HELP: the help text
+            queue_reply(
+                tx, conversation, result.reply, result.events[0].at, f"{result.event_id}/help"
+            )
+        return replace(result, runs=tuple(runs))
+
+    def _run_one(self, tx: StoreTransaction, event: ConversationEvent) -> Run | None:
+        conversation = tx.conversation(str(event.conversation["id"]))
+        customer = tx.customer(str(event.customer["phone"]))
+        if conversation is None or customer is None:
+            return None
+        fresh = replace(
+            event, customer=customer_map(customer), conversation=conversation_map(conversation)
+        )
+        try:
+            run = self.engine.decide(fresh)
+        except WorkflowError as error:
+            text = f"No workflow ran for {event.trigger}: {error}"
+            tx.add_note(Note(conversation.id, text, event.at, "help desk"))
+            return None
+        if run is None:
+            return None
+        reference = f"{event.id}/{event.trigger}"
+        apply_run(tx, conversation, run, event.at, reference)
+        tx.log_run(
+            RunRecord(
+                str(event.id), conversation.id, event.at, run.trigger, run.workflow, run.to_dict()
+            )
+        )
+        return run
+
+    # after the commit ------------------------------------------------------------------
+
+    def _send_queued(self, result: ChannelResult) -> tuple[SentReply, ...]:
+        """Send the replies the workflows queued (and any left from an earlier crash)."""
+        if result.conversation_id is None:
+            return ()
+        if result.reply is None and not _replies_in(result.runs):
+            return ()
+        with self.store.snapshot() as view:
+            queued = [m for m in view.messages(result.conversation_id) if m.status == "queued"]
+        return tuple(self._send(message) for message in queued if self._claim(message))
+
+    def _send(self, message: Message) -> SentReply:
+        """Send one claimed message and record what the provider said."""
+        try:
+            sid = self.sender.send(message.customer, message.body, reference=message.provider_id)
+            status, sent_sid = "sent", sid
+        except ChannelError:
+            status, sent_sid = "failed", None
+        with self.store.transaction(message.customer) as tx:
+            tx.set_message_status(message.provider_id, status, message.at, sent_sid)
+        return SentReply(message.provider_id, message.segments, status)
+
+    def _claim(self, queued: Message) -> bool:
+        """Move a queued message to `sending`; only one worker wins it."""
+        with self.store.transaction(queued.customer) as tx:
+            message = tx.message(queued.provider_id)
+            if message is None or message.status != "queued":
+                return False
+            tx.set_message_status(message.provider_id, "sending", message.at)
+        return True
+
+    # outcomes --------------------------------------------------------------------------
+
+    def _outcome(self, event: Mapping[str, object], result: ChannelResult) -> Outcome:
+        kind = str(event.get("type", ""))
+        conversation_id = result.conversation_id
+        if isinstance(result.error, ConversationOpen):
+            conversation_id = result.error.conversation_id
+        state, phone, opted_out = self._state_after(conversation_id, self._phone_of(event))
+        threading = None if result.decision == "customer" else result.decision
+        return Outcome(
+            event=result.event_id,
+            type=kind,
+            conversation=conversation_id,
+            threading=threading,
+            started_by=result.started_by,
+            closed=result.closed,
+            reason=result.reason if result.decision in ("rejected", "duplicate") else None,
+            workflows=result.runs,
+            state=state,
+            customer=phone,
+            opted_out=opted_out,
+            warnings=result.warnings,
+            rule=result.rule,
+        )
+
+    def _phone_of(self, event: Mapping[str, object]) -> str | None:
+        """The customer an event is about, in E.164, if the number is a valid one."""
+        raw = next((event[k] for k in _CUSTOMER_FIELDS if isinstance(event.get(k), str)), None)
+        try:
+            return parse_phone(str(raw), self.inbox.settings, allow_short_code=True).e164
+        except ChannelError:
+            return None
+
+    def _state_after(
+        self, conversation_id: str | None, phone: str | None
+    ) -> tuple[ConversationState | None, str | None, bool | None]:
+        with self.store.snapshot() as view:
+            conversation = view.conversation(conversation_id) if conversation_id else None
+            phone = conversation.customer if conversation else phone
+            customer = view.customer(phone) if phone else None
+        state = _state(conversation) if conversation else None
+        if customer is None:
+            return state, None, None
+        return state, customer.phone, customer.opted_out
+
+    def _customer_attribute_problem(self, event: Mapping[str, object]) -> str | None:
+        """A customer attribute the workspace declares with another type."""
+        attributes = event.get("attributes")
+        if not isinstance(attributes, Mapping):
+            return None
+        scoped = {f"customer.{name}": value for name, value in attributes.items()}
+        try:
+            normalise_attributes(self.engine.workspace, scoped)
+        except WorkflowError as error:
+            return f"The customer event has a bad attribute: {error}."
+        return None
+
+
+def _state(conversation: Conversation) -> ConversationState:
+    return ConversationState(conversation.status, conversation.assignee, conversation.tags)
+
+
+def _replies_in(runs: Sequence[Run]) -> bool:
+    return any(action.kind == "reply" for run in runs for action in run.actions)
+
+
+def _moves_on(current: str | None, new: str) -> bool:
+    if current in FINAL_STATUSES:
+        return False
+    return _STATUS_RANK[new] > _STATUS_RANK.get(current or "", -1)
+
+
+def _rejected(event: Mapping[str, object], reason: str) -> ChannelResult:
+    ident = event.get("id")
+    error = InvalidEvent(reason, field="attributes")
+    return ChannelResult(
+        "rejected",
+        error.code,
+        reason,
+        ident if isinstance(ident, str) else None,
+        error=error,
+    )
