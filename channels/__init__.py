@@ -3,9 +3,13 @@ messages thread, what content it carries and what a reply costs.
 
     >>> from channels import channel_names
     >>> channel_names()
-    ('sms',)
+    ('sms', 'chat', 'email')
+    >>> adapters()["chat"].identity(" user-42 ", field="customer").address
+    'user-42'
 
-`channels.sms` is the SMS adapter.  A channel stores nothing: the help desk
+`channels.sms` is the SMS adapter; `channels.text` serves `chat` and `email`, whose
+messages are plain text.  `adapters(config)` gives each registered channel's adapter by
+name (`channels._registry` is where a channel registers).  A channel stores nothing: the help desk
 (`helpdesk`) runs each customer's transaction and asks the channel inside it.
 Errors: every refusal is a `ChannelError` (the tree is drawn in `channels._errors`).
 """
@@ -24,6 +28,8 @@ from ._protocol import Channel as Channel
 from ._protocol import Identity as Identity
 from ._protocol import InboundContent as InboundContent
 from ._protocol import Keyword as Keyword
+from ._registry import adapters as adapters
+from ._registry import channel_names as channel_names
 from ._threading import Decision as Decision
 from ._threading import InboundRule as InboundRule
 from ._threading import OutboundMark as OutboundMark
@@ -60,12 +66,8 @@ __all__ = [
     "ThreadState",
     "ThreadedConversation",
     "ThreadingWindows",
+    "adapters",
     "channel_config",
     "channel_names",
     "decide_inbound",
 ]
-
-
-def channel_names() -> tuple[str, ...]:
-    """The channels this installation has adapters for."""
-    return ("sms",)

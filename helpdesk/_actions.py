@@ -3,6 +3,9 @@
 assign, tag, note, set and close change the conversation; a reply goes through the
 content rules, the opt-out and short-code checks and the segment count, and is stored
 as a queued outbound message that the help desk sends once the transaction commits.
+On a channel other than SMS (chat, email) the help desk has no sender: a reply goes
+through that channel's content rules and is stored as a `recorded` outbound message,
+for the help desk's own chat or email system to deliver.
 A reply that may not be sent is not an error for the inbound message: it becomes a
 note for the teammates, and the run's outcome says why.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from channels import Channel
 from channels.sms import check_outbound, count_segments
 from rules_engine.events import Run
 from rules_engine.model import Action
@@ -23,7 +27,8 @@ from ._store import StoreTransaction
 
 @dataclass(frozen=True)
 class QueuedReply:
-    """An SMS a workflow sends: stored as `queued`, sent after the commit."""
+    """A reply a workflow sends: an SMS stored as `queued` and sent after the commit, or
+    on another channel a message stored as `recorded`; `to` is the customer's address."""
 
     provider_id: str
     to: str
@@ -39,16 +44,23 @@ class AppliedRun:
 
 
 def apply_run(
-    tx: StoreTransaction, conversation: Conversation, run: Run, at: datetime, reference: str
+    tx: StoreTransaction,
+    conversation: Conversation,
+    run: Run,
+    at: datetime,
+    reference: str,
+    channel: Channel | None = None,
 ) -> AppliedRun:
-    """Apply `run.actions` in order; `reference` names the replies (`<ref>/reply<n>`)."""
+    """Apply `run.actions` in order; `reference` names the replies (`<ref>/reply<n>`).
+
+    `channel` is the conversation's adapter (None: SMS)."""
     replies: list[QueuedReply] = []
     refusals: list[str] = []
     author = f"workflow:{run.workflow}"
     for action in run.actions:
         if action.kind == "reply":
             reply_id = f"{reference}/reply{len(replies) + len(refusals) + 1}"
-            outcome = queue_reply(tx, conversation, str(action.value), at, reply_id)
+            outcome = queue_reply(tx, conversation, str(action.value), at, reply_id, channel)
             if isinstance(outcome, QueuedReply):
                 replies.append(outcome)
             else:
@@ -81,10 +93,18 @@ def _changed(conversation: Conversation, action: Action, at: datetime) -> Conver
 
 
 def queue_reply(
-    tx: StoreTransaction, conversation: Conversation, body: str, at: datetime, reply_id: str
+    tx: StoreTransaction,
+    conversation: Conversation,
+    body: str,
+    at: datetime,
+    reply_id: str,
+    channel: Channel | None = None,
 ) -> QueuedReply | str:
-    """Store an SMS to send once the transaction commits, or say why it may not be sent."""
+    """Store an SMS to send once the transaction commits (or, on another `channel`, a
+    recorded message), or say why it may not be sent."""
     customer = tx.customer(conversation.customer)
+    if customer is not None and channel is not None and channel.name != "sms":
+        return _record_reply(tx, conversation, customer, body, at, reply_id, channel)
     refusal = _refusal(customer, body)
     if refusal is not None or customer is None:
         return refusal or "the customer is unknown"
@@ -92,7 +112,7 @@ def queue_reply(
     tx.add_message(
         Message(
             provider_id=reply_id,
-            customer=customer.phone,
+            customer=customer.id,
             direction="outbound",
             body=body,
             at=at,
@@ -103,7 +123,37 @@ def queue_reply(
             status_at=at,
         )
     )
-    return QueuedReply(reply_id, customer.phone, body, segments)
+    return QueuedReply(reply_id, customer.phone or customer.id, body, segments)
+
+
+def _record_reply(
+    tx: StoreTransaction,
+    conversation: Conversation,
+    customer: Customer,
+    body: str,
+    at: datetime,
+    reply_id: str,
+    channel: Channel,
+) -> QueuedReply | str:
+    try:
+        channel.check_outbound(body)
+    except ChannelError as error:
+        return error.format_message()
+    cost = channel.reply_cost(body)
+    message = Message(
+        provider_id=reply_id,
+        customer=customer.id,
+        direction="outbound",
+        body=body,
+        at=at,
+        conversation_id=conversation.id,
+        segments=cost,
+        automated=True,
+        status="recorded",
+        status_at=at,
+    )
+    tx.add_message(message)
+    return QueuedReply(reply_id, customer.address(channel.name) or customer.id, body, cost)
 
 
 def _refusal(customer: Customer | None, body: str) -> str | None:

@@ -1,11 +1,13 @@
-"""The help desk: provider → SMS adapter → engine → actions → store, in one place.
+"""The help desk: provider → channel adapter → engine → actions → store, in one place.
 
-`HelpDesk` runs each event through the SMS adapter.  For the conversation events the
-adapter produces, it asks the engine which workflow runs and applies the actions, all
-inside the customer's transaction, so the threading decision, the workflow runs and
-their effects commit together (or not at all).  Replies are stored as queued outbound
-messages and sent once the transaction has committed; the decision log keeps the
-threading decision, its rule, and each workflow's path, verdicts and actions.
+`HelpDesk` runs each event through the `Inbox` and the event's channel adapter.  For
+the conversation events the adapter produces, it asks the engine which workflow runs
+and applies the actions, all inside the customer's transaction, so the threading
+decision, the workflow runs and their effects commit together (or not at all).  SMS
+replies are stored as queued outbound messages and sent once the transaction has
+committed (replies on chat and email are stored as `recorded`: there is no sender for
+them here); the decision log keeps the threading decision, its rule, and each
+workflow's path, verdicts and actions.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from channels import channel_config
-from channels.sms import SmsSettings, parse_phone
+from channels import Channel, channel_config
+from channels.sms import SmsSettings
 from rules_engine.engine import Engine
 from rules_engine.errors import WorkflowError
 from rules_engine.events import ConversationEvent, Run
@@ -26,7 +28,7 @@ from rules_engine.workspace import Workspace
 from ._actions import apply_run, queue_reply
 from ._errors import ChannelError, ConversationOpen, InvalidEvent
 from ._inbox import Inbox
-from ._records import Conversation, ConversationView, Message, Note, RunRecord
+from ._records import Conversation, ConversationView, Customer, Message, Note, RunRecord
 from ._result import ChannelResult, conversation_map, customer_map
 from ._senders import RecordingSender, Sender
 from ._store import ConversationStore, StoreTransaction
@@ -88,11 +90,15 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     rule: str | None = None
     replies: tuple[SentReply, ...] = ()
+    channel: str = "sms"  # the channel of `customer`, their address there
+    customer_id: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        customer = None
-        if self.customer is not None:
+        customer: dict[str, object] | None = None
+        if self.customer is not None and self.channel == "sms":
             customer = {"phone": self.customer, "opted_out": bool(self.opted_out)}
+        elif self.customer is not None:
+            customer = {"id": self.customer_id, "channel": self.channel, "address": self.customer}
         return {
             "event": self.event,
             "type": self.type,
@@ -117,7 +123,7 @@ def settings_of(workspace: Workspace) -> SmsSettings:
 
 
 class HelpDesk:
-    """An SMS help desk: workflows, a store and a sender.
+    """A help desk: workflows, a store, the channel adapters and an SMS sender.
 
     >>> desk = HelpDesk.open("workflows", database="helpdesk.db")      # doctest: +SKIP
     >>> desk.handle({"type": "inbound_sms", "id": "SM1", "at": "2026-01-05T10:00:00Z",
@@ -139,6 +145,7 @@ class HelpDesk:
         self.inbox = Inbox(
             store, settings or settings_of(engine.workspace), on_events=self._run_workflows
         )
+        self.channels: Mapping[str, Channel] = self.inbox.channels
 
     @classmethod
     def open(
@@ -176,6 +183,10 @@ class HelpDesk:
     def receive_sms(self, sms: Mapping[str, object]) -> Outcome:
         """An inbound SMS (`id`, `at`, `from`, `to`, `body`, `media`)."""
         return self.handle({**sms, "type": "inbound_sms"})
+
+    def receive_message(self, message: Mapping[str, object]) -> Outcome:
+        """A message on a text channel (`id`, `at`, `channel`, `customer`, `body`)."""
+        return self.handle({**message, "type": "inbound_message"})
 
     def start_conversation(self, request: Mapping[str, object]) -> Outcome:
         """A teammate starts an SMS conversation (`to`, `body`, `subject`, `if_open`)."""
@@ -230,7 +241,7 @@ class HelpDesk:
 
     def _run_one(self, tx: StoreTransaction, event: ConversationEvent) -> Run | None:
         conversation = tx.conversation(str(event.conversation["id"]))
-        customer = tx.customer(str(event.customer["phone"]))
+        customer = tx.customer(conversation.customer) if conversation else None
         if conversation is None or customer is None:
             return None
         fresh = replace(
@@ -245,7 +256,7 @@ class HelpDesk:
         if run is None:
             return None
         reference = f"{event.id}/{event.trigger}"
-        apply_run(tx, conversation, run, event.at, reference)
+        apply_run(tx, conversation, run, event.at, reference, self.channels.get(event.channel))
         tx.log_run(
             RunRecord(
                 str(event.id), conversation.id, event.at, run.trigger, run.workflow, run.to_dict()
@@ -292,7 +303,10 @@ class HelpDesk:
         conversation_id = result.conversation_id
         if isinstance(result.error, ConversationOpen):
             conversation_id = result.error.conversation_id
-        state, phone, opted_out = self._state_after(conversation_id, self._phone_of(event))
+        state, customer = self._state_after(conversation_id, event)
+        channel = "sms"
+        if customer is not None and customer.phone is None:
+            channel = str(event.get("channel", "")) or next(iter(customer.addresses), "sms")
         threading = None if result.decision == "customer" else result.decision
         return Outcome(
             event=result.event_id,
@@ -304,31 +318,36 @@ class HelpDesk:
             reason=result.reason if result.decision in ("rejected", "duplicate") else None,
             workflows=result.runs,
             state=state,
-            customer=phone,
-            opted_out=opted_out,
+            customer=None if customer is None else customer.address(channel),
+            opted_out=None if customer is None else customer.opted_out,
             warnings=result.warnings,
             rule=result.rule,
+            channel=channel,
+            customer_id=None if customer is None else customer.id,
         )
 
-    def _phone_of(self, event: Mapping[str, object]) -> str | None:
-        """The customer an event is about, in E.164, if the number is a valid one."""
+    def _customer_in(self, view: StoreTransaction, event: Mapping[str, object]) -> Customer | None:
+        """The customer an event names, if the address is a valid one and known."""
         raw = next((event[k] for k in _CUSTOMER_FIELDS if isinstance(event.get(k), str)), None)
+        channel = self.channels.get(str(event.get("channel", "sms")))
+        if raw is None or channel is None:
+            return None
         try:
-            return parse_phone(str(raw), self.inbox.settings, allow_short_code=True).e164
+            identity = channel.identity(str(raw), field="customer", inbound=True)
         except ChannelError:
             return None
+        return view.customer_of(identity.channel, identity.address)
 
     def _state_after(
-        self, conversation_id: str | None, phone: str | None
-    ) -> tuple[ConversationState | None, str | None, bool | None]:
+        self, conversation_id: str | None, event: Mapping[str, object]
+    ) -> tuple[ConversationState | None, Customer | None]:
         with self.store.snapshot() as view:
             conversation = view.conversation(conversation_id) if conversation_id else None
-            phone = conversation.customer if conversation else phone
-            customer = view.customer(phone) if phone else None
-        state = _state(conversation) if conversation else None
-        if customer is None:
-            return state, None, None
-        return state, customer.phone, customer.opted_out
+            if conversation is not None:
+                customer = view.customer(conversation.customer)
+            else:
+                customer = self._customer_in(view, event)
+        return (_state(conversation) if conversation else None), customer
 
     def _customer_attribute_problem(self, event: Mapping[str, object]) -> str | None:
         """A customer attribute the workspace declares with another type."""

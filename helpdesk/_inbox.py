@@ -1,6 +1,9 @@
-"""The SMS channel adapter: validates input, threads it, stores it, emits events.
+"""The store-backed adapter: validates input, threads it, stores it, emits events.
 
-Every call that changes anything runs in one `store.transaction(customer)`; a call
+SMS has its own calls (`receive`, `send_outbound`, `start_conversation`...); a message
+on another channel (`receive_message`) goes through that channel's adapter, looked up
+by name in `channels.adapters`.  Every call that changes anything runs in one
+`store.transaction(key)` (the key of the customer's identity, see `_store`); a call
 that raises leaves the store exactly as it was.
 """
 
@@ -10,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
+from channels import Channel, ChannelConfig, ThreadingWindows, adapters
 from channels.sms import (
     PhoneNumber,
     SmsSettings,
@@ -25,8 +29,10 @@ from ._errors import (
     InvalidEvent,
 )
 from ._inbound import ApplyInbound
+from ._message import ApplyMessage
 from ._models import (
     CloseConversation,
+    InboundMessage,
     InboundSms,
     OutboundSms,
     StartConversation,
@@ -38,7 +44,9 @@ from ._records import (
     ConversationView,
     Customer,
     DecisionRecord,
+    Message,
     Note,
+    customer_key,
 )
 from ._records import OutboundMarker as Marker
 from ._result import ChannelResult
@@ -70,11 +78,12 @@ EventHandler = Callable[[StoreTransaction, ChannelResult], ChannelResult]
 
 
 class Inbox:
-    """The SMS channel adapter over a `ConversationStore`.
+    """The channel adapters over a `ConversationStore`.
 
-    The typed calls (`receive`, `send_outbound`, `start_conversation`, ...) raise a
+    The typed calls (`receive`, `receive_message`, `send_outbound`, ...) raise a
     `ChannelError` for bad input; `apply` takes any raw event and turns such an error
-    into a `rejected` result instead.
+    into a `rejected` result instead.  `channels` defaults to every registered adapter,
+    the SMS one with `settings` and the others with the same threading windows.
     """
 
     def __init__(
@@ -82,10 +91,12 @@ class Inbox:
         store: ConversationStore,
         settings: SmsSettings | None = None,
         on_events: EventHandler | None = None,
+        channels: Mapping[str, Channel] | None = None,
     ) -> None:
         self.store = store
         self.settings = settings or SmsSettings()
         self.on_events = on_events
+        self.channels = channels if channels is not None else default_adapters(self.settings)
 
     def _handled(self, tx: StoreTransaction, result: ChannelResult) -> ChannelResult:
         if self.on_events is None or not result.events:
@@ -101,6 +112,8 @@ class Inbox:
             event = parse_event(raw)
             if isinstance(event, InboundSms):
                 return self.receive(event)
+            if isinstance(event, InboundMessage):
+                return self.receive_message(event)
             if isinstance(event, OutboundSms):
                 return self.send_outbound(event)
             if isinstance(event, StartConversation):
@@ -138,6 +151,37 @@ class Inbox:
             if stored is not None:
                 return duplicate_result(sms.id, stored.conversation_id)
             return self._handled(tx, ApplyInbound(self.settings, tx, sms, phone, content).apply())
+
+    @retried
+    def receive_message(self, message: InboundMessage | RawEvent) -> ChannelResult:
+        """Thread and store a message on a text channel (`chat`, `email`), once per id."""
+        message = validate(InboundMessage, message)
+        channel = self._text_channel(message.channel, message.id)
+        identity = channel.identity(message.customer, field="customer", inbound=True)
+        if not message.body.strip():
+            raise InvalidEvent(
+                f"The inbound_message event {message.id!r} has no body.", field="body"
+            )
+        content = channel.receive_content(message.body, ())
+        with self.store.transaction(customer_key(identity.channel, identity.address)) as tx:
+            stored = tx.message(message.id)
+            if stored is not None:
+                return duplicate_result(message.id, stored.conversation_id)
+            applied = ApplyMessage(channel, tx, message, identity, content).apply()
+            return self._handled(tx, applied)
+
+    def _text_channel(self, name: str, event_id: str) -> Channel:
+        channel = self.channels.get(name)
+        if channel is None or name == "sms":
+            others = ", ".join(n for n in self.channels if n != "sms")
+            hint = "An SMS arrives as an inbound_sms event." if name == "sms" else None
+            raise InvalidEvent(
+                f"The inbound_message event {event_id!r}: the channel {name!r} is not one "
+                f"of {others}.",
+                field="channel",
+                hint=hint,
+            )
+        return channel
 
     # outbound ------------------------------------------------------------------------
 
@@ -199,7 +243,13 @@ class Inbox:
         body: str,
         automated: bool = True,
     ) -> ChannelResult:
-        """Send `body` in a conversation (an engine action or a teammate's reply)."""
+        """Send `body` in a conversation (an engine action or a teammate's reply).
+
+        On a channel other than SMS the reply is stored as a `recorded` message: the help
+        desk has no sender there."""
+        channel = self.channels.get(self._conversation_of(conversation_id).channel)
+        if channel is not None and channel.name != "sms":
+            return self._record_reply(channel, conversation_id, id, at, body, automated)
         body, warnings = self._outbound_body(body, False, ())
         customer = self._customer_of(conversation_id)
         with self.store.transaction(customer) as tx:
@@ -208,16 +258,67 @@ class Inbox:
                 return duplicate_result(id, stored.conversation_id)
             conversation = get_conversation(tx, conversation_id)
             record = sendable_record(tx, conversation.customer)
-            if automated and record.short_code:
-                raise short_code_refused(record.phone, "to")
+            phone = PhoneNumber(record.phone or record.id, record.country or "", record.short_code)
+            if automated and phone.short_code:
+                raise short_code_refused(phone.e164, "to")
             out_of_order = touch_customer(tx, record, at)
-            phone = PhoneNumber(record.phone, record.country, record.short_code)
             tx.add_message(
                 outbound_message(id, phone, body, at, conversation.id, out_of_order, automated)
             )
             reason = f"A reply in the conversation {conversation.id}."
             tx.log_decision(
-                DecisionRecord(id, record.phone, at, "append", "reply", reason, conversation.id)
+                DecisionRecord(id, record.id, at, "append", "reply", reason, conversation.id)
+            )
+        return ChannelResult(
+            "append",
+            "reply",
+            reason,
+            id,
+            conversation.id,
+            warnings=warnings,
+            out_of_order=out_of_order,
+        )
+
+    def _record_reply(
+        self,
+        channel: Channel,
+        conversation_id: str,
+        id: str,
+        at: datetime,
+        body: str,
+        automated: bool,
+    ) -> ChannelResult:
+        warnings = channel.check_outbound(body)
+        with self.store.transaction(self._customer_of(conversation_id)) as tx:
+            stored = tx.message(id)
+            if stored is not None:
+                return duplicate_result(id, stored.conversation_id)
+            conversation = get_conversation(tx, conversation_id)
+            customer = tx.customer(conversation.customer)
+            if customer is None:  # a conversation always has its customer
+                raise ConversationNotFound(
+                    f"The customer {conversation.customer} is not in the store.",
+                    field="customer",
+                )
+            out_of_order = touch_customer(tx, customer, at)
+            tx.add_message(
+                Message(
+                    provider_id=id,
+                    customer=customer.id,
+                    direction="outbound",
+                    body=body,
+                    at=at,
+                    conversation_id=conversation.id,
+                    segments=channel.reply_cost(body),
+                    out_of_order=out_of_order,
+                    automated=automated,
+                    status="recorded",
+                    status_at=at,
+                )
+            )
+            reason = f"A reply in the {channel.label} conversation {conversation.id}, recorded."
+            tx.log_decision(
+                DecisionRecord(id, customer.id, at, "append", "reply", reason, conversation.id)
             )
         return ChannelResult(
             "append",
@@ -233,8 +334,10 @@ class Inbox:
 
     @retried
     def close_conversation(self, request: CloseConversation | RawEvent) -> ChannelResult:
-        """Close the customer's open SMS conversation."""
+        """Close the customer's open conversation on the request's channel (SMS by default)."""
         request = validate(CloseConversation, request)
+        if request.channel != "sms":
+            return self._close_on(self.channels.get(request.channel), request)
         phone = parse_phone(
             request.customer, self.settings, field="customer", allow_short_code=True
         )
@@ -250,6 +353,30 @@ class Inbox:
                 )
             return close_in(tx, conversation, request.at, request.id)
 
+    def _close_on(self, channel: Channel | None, request: CloseConversation) -> ChannelResult:
+        if channel is None:
+            raise InvalidEvent(
+                f"The close_conversation event {request.id!r}: the channel "
+                f"{request.channel!r} is not one of {', '.join(self.channels)}.",
+                field="channel",
+            )
+        identity = channel.identity(request.customer, field="customer")
+        with self.store.transaction(customer_key(channel.name, identity.address)) as tx:
+            logged = tx.decision(request.id)
+            if logged is not None:
+                return duplicate_result(request.id, logged.conversation_id)
+            customer = tx.customer_of(channel.name, identity.address)
+            conversation = None
+            if customer is not None:
+                conversation = tx.open_conversation(customer.id, channel.name)
+            if conversation is None:
+                raise ConversationNotFound(
+                    f"The customer {identity.address} has no open {channel.label} "
+                    "conversation to close.",
+                    field="customer",
+                )
+            return close_in(tx, conversation, request.at, request.id, channel.label)
+
     @retried
     def close(
         self, conversation_id: str, at: datetime, *, event_id: str | None = None
@@ -262,7 +389,7 @@ class Inbox:
             if conversation.status == "closed":
                 reason = f"The conversation {conversation_id} was already closed."
                 return ChannelResult("closed", "close", reason, event_id, conversation_id)
-            return close_in(tx, conversation, at, event_id)
+            return close_in(tx, conversation, at, event_id, self._label(conversation.channel))
 
     # conversation changes (engine actions) -------------------------------------------
 
@@ -364,9 +491,16 @@ class Inbox:
 
     # helpers -------------------------------------------------------------------------
 
-    def _customer_of(self, conversation_id: str) -> str:
+    def _label(self, channel: str) -> str:
+        adapter = self.channels.get(channel)
+        return channel if adapter is None else adapter.label
+
+    def _conversation_of(self, conversation_id: str) -> Conversation:
         with self.store.snapshot() as tx:
-            return get_conversation(tx, conversation_id).customer
+            return get_conversation(tx, conversation_id)
+
+    def _customer_of(self, conversation_id: str) -> str:
+        return self._conversation_of(conversation_id).customer
 
     def _recipient(self, raw: str, field: str) -> PhoneNumber:
         phone = parse_phone(raw, self.settings, field=field, allow_short_code=True)
@@ -380,3 +514,9 @@ class Inbox:
     ) -> tuple[str, tuple[str, ...]]:
         text = render_macro(body) if macro else body
         return text, check_outbound(text, media)
+
+
+def default_adapters(settings: SmsSettings) -> Mapping[str, Channel]:
+    """Every registered channel: SMS with `settings`, the others with its windows."""
+    windows = ThreadingWindows(settings.reopen_window, settings.reply_window)
+    return adapters(ChannelConfig(windows=windows, sms=settings))

@@ -103,6 +103,17 @@ class InboundSms(_WithMedia):
     body: str = ""
 
 
+class InboundMessage(_Timed):
+    """A message the customer sent on a text channel (`chat`, `email`): `customer` is
+    their id or address there.  SMS has its own event, `inbound_sms`."""
+
+    type: Literal["inbound_message"] = "inbound_message"
+    id: NonEmpty
+    channel: NonEmpty
+    customer: NonEmpty
+    body: str
+
+
 class OutboundSms(_WithMedia):
     """A proactive SMS (campaign, automated message): it opens no conversation."""
 
@@ -127,11 +138,12 @@ class StartConversation(_WithMedia):
 
 
 class CloseConversation(_Timed):
-    """Close the customer's open SMS conversation."""
+    """Close the customer's open conversation on `channel` (SMS unless named)."""
 
     type: Literal["close_conversation"] = "close_conversation"
     id: NonEmpty
     customer: NonEmpty
+    channel: NonEmpty = "sms"
 
 
 class CustomerUpdate(_Event):
@@ -144,12 +156,18 @@ class CustomerUpdate(_Event):
 
 
 ChannelEvent = Annotated[
-    InboundSms | OutboundSms | StartConversation | CloseConversation | CustomerUpdate,
+    InboundSms
+    | InboundMessage
+    | OutboundSms
+    | StartConversation
+    | CloseConversation
+    | CustomerUpdate,
     Field(discriminator="type"),
 ]
 _EVENT: TypeAdapter[ChannelEvent] = TypeAdapter(ChannelEvent)
 EVENT_TYPES = (
     "inbound_sms",
+    "inbound_message",
     "outbound_sms",
     "start_conversation",
     "close_conversation",

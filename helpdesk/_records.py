@@ -16,14 +16,36 @@ Direction = Literal["inbound", "outbound"]
 
 @dataclass(frozen=True)
 class Customer:
-    """A customer, known by the E.164 form of their number (or a short code's digits)."""
+    """A customer: an id of their own and one address per channel.
 
-    phone: str
-    country: str
+    `phone` (E.164, or a short code's digits), `country` and `short_code` are the SMS
+    identity, None for a customer without one; `addresses` holds the other channels'
+    (`{"chat": "user-42"}`).  `id` defaults to the phone: an SMS customer's id is their
+    number (see `_schema`); a customer first seen elsewhere has `<channel>:<address>`.
+    """
+
+    phone: str | None
+    country: str | None = None
     short_code: bool = False
     attributes: Mapping[str, object] = field(default_factory=dict)
     opted_out: bool = False
     last_event_at: datetime | None = None
+    id: str = ""
+    addresses: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", self.phone or "")
+
+    def address(self, channel: str) -> str | None:
+        """The customer's address on `channel`, if they have one."""
+        return self.phone if channel == "sms" else self.addresses.get(channel)
+
+
+def customer_key(channel: str, address: str) -> str:
+    """The id of a customer first seen as `address` on `channel`, and the key their
+    transactions lock: the number itself for SMS, `<channel>:<address>` otherwise."""
+    return address if channel == "sms" else f"{channel}:{address}"
 
 
 @dataclass(frozen=True)

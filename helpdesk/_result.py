@@ -13,8 +13,6 @@ from rules_engine.events import ConversationEvent, Run
 from ._errors import ChannelError
 from ._records import Conversation, Customer, Decision, StartedBy
 
-CHANNEL = "sms"
-
 FIRST_MESSAGE = "customer_sends_first_message"
 ANY_MESSAGE = "customer_sends_any_message"
 REOPENED = "conversation_reopened"
@@ -74,7 +72,10 @@ class ChannelResult:
 
 
 def customer_map(customer: Customer) -> dict[str, object]:
-    """The customer attributes of an event: custom ones, then the built-in ones."""
+    """The customer attributes of an event: custom ones, then the built-in ones (the
+    SMS identity's, for a customer who has one)."""
+    if customer.phone is None:
+        return {**customer.attributes, "opted_out": customer.opted_out}
     return {
         **customer.attributes,
         "phone": customer.phone,
@@ -97,11 +98,14 @@ def conversation_map(conversation: Conversation) -> dict[str, object]:
     return values
 
 
-def message_map(body: str, media_types: tuple[str, ...]) -> dict[str, object]:
+def message_map(
+    body: str, media_types: tuple[str, ...], segments: int | None = None
+) -> dict[str, object]:
+    """The message attributes of an event; `segments` defaults to the SMS count."""
     return {
         "body": body,
         "has_media": bool(media_types),
-        "segments": count_segments(body).segments,
+        "segments": count_segments(body).segments if segments is None else segments,
         "media_types": list(media_types),
     }
 
@@ -119,7 +123,7 @@ def make_events(
     return tuple(
         ConversationEvent(
             trigger=trigger,
-            channel=CHANNEL,
+            channel=conversation.channel,
             at=at,
             customer=cust,
             conversation=conv,

@@ -2,8 +2,15 @@
 
 Statements use four placeholders a dialect fills in: `{serial}` (an auto-numbered
 primary key), `{json}`, `{timestamp}` (UTC instants) and `{bool}`.  The invariants live
-here as well as in the code: one open SMS conversation per customer (a partial unique
-index) and one stored message per provider message id (a unique column).
+here as well as in the code: one open conversation per customer per channel (a partial
+unique index) and one stored message per provider message id (a unique column).
+
+Customers (version 3): a customer has an id of their own (`customers.id`) and one
+identity per channel (`identities`: channel, address -> customer; an SMS identity also
+keeps the number's country and whether it is a short code).  Version 3 turns the old
+phone key into the id, so an SMS customer's id is their E.164 number and every row that
+referred to them still does; a customer first seen on another channel gets the id
+`<channel>:<address>` (`chat:user-42`), which no phone number can be.
 """
 
 from __future__ import annotations
@@ -128,6 +135,34 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE messages ADD COLUMN sent_sid TEXT",
             "CREATE UNIQUE INDEX messages_by_sent_sid ON messages (sent_sid)"
             " WHERE sent_sid IS NOT NULL",
+        ),
+    ),
+    Migration(
+        3,
+        "customers with an id of their own and one identity per channel; one open"
+        " conversation per customer per channel",
+        (
+            # Renaming the key keeps the references of conversations, messages and
+            # outbound markers (both databases follow a renamed column).
+            "ALTER TABLE customers RENAME COLUMN phone TO id",
+            "CREATE TABLE identities ("
+            " channel TEXT NOT NULL,"
+            " address TEXT NOT NULL,"
+            " customer TEXT NOT NULL REFERENCES customers (id),"
+            " country TEXT,"
+            " short_code {bool} NOT NULL DEFAULT FALSE,"
+            " PRIMARY KEY (channel, address))",
+            "CREATE INDEX identities_by_customer ON identities (customer, channel)",
+            "INSERT INTO identities (channel, address, customer, country, short_code)"
+            " SELECT 'sms', id, id, country, short_code FROM customers",
+            "ALTER TABLE customers DROP COLUMN country",
+            "ALTER TABLE customers DROP COLUMN short_code",
+            "DROP INDEX conversations_one_open_sms",
+            "CREATE UNIQUE INDEX conversations_one_open ON conversations (customer, channel)"
+            " WHERE status = 'open'",
+            "DROP INDEX conversations_by_customer",
+            "CREATE INDEX conversations_by_customer"
+            " ON conversations (customer, channel, status, closed_at)",
         ),
     ),
 )

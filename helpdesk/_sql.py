@@ -154,22 +154,55 @@ class SqlTransaction:
 
     # customers -----------------------------------------------------------------------
 
-    def customer(self, phone: str) -> Customer | None:
-        return self._first(_customer, "SELECT * FROM customers WHERE phone = ?", phone)
+    def customer(self, customer_id: str) -> Customer | None:
+        row: Row | None = self._execute(
+            "SELECT * FROM customers WHERE id = ?", (customer_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        identities = self._execute(
+            "SELECT * FROM identities WHERE customer = ? ORDER BY channel, address",
+            (customer_id,),
+        ).fetchall()
+        return _customer(row, identities, self._d)
+
+    def customer_of(self, channel: str, address: str) -> Customer | None:
+        row: Row | None = self._execute(
+            "SELECT customer FROM identities WHERE channel = ? AND address = ?",
+            (channel, address),
+        ).fetchone()
+        return None if row is None else self.customer(row["customer"])
 
     def save_customer(self, customer: Customer) -> None:
         self._write(
-            "INSERT INTO customers (phone, country, short_code, attributes, opted_out,"
-            " last_event_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (phone) DO UPDATE SET"
-            " country = excluded.country, short_code = excluded.short_code,"
+            "INSERT INTO customers (id, attributes, opted_out, last_event_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
             " attributes = excluded.attributes, opted_out = excluded.opted_out,"
             " last_event_at = excluded.last_event_at",
-            customer.phone,
-            customer.country,
-            customer.short_code,
+            customer.id,
             self._d.write_json(dict(customer.attributes)),
             customer.opted_out,
             self._time(customer.last_event_at),
+        )
+        if customer.phone is not None:
+            self._save_identity(
+                customer.id, "sms", customer.phone, customer.country, customer.short_code
+            )
+        for channel, address in sorted(customer.addresses.items()):
+            self._save_identity(customer.id, channel, address, None, False)
+
+    def _save_identity(
+        self, customer: str, channel: str, address: str, country: str | None, short_code: bool
+    ) -> None:
+        self._write(
+            "INSERT INTO identities (channel, address, customer, country, short_code)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, address) DO UPDATE SET"
+            " country = excluded.country, short_code = excluded.short_code",
+            channel,
+            address,
+            customer,
+            country,
+            short_code,
         )
 
     # messages and decisions ----------------------------------------------------------
@@ -242,30 +275,37 @@ class SqlTransaction:
             return None
         return self._first(_conversation, "SELECT * FROM conversations WHERE seq = ?", seq)
 
-    def open_conversation(self, customer: str) -> Conversation | None:
+    def open_conversation(self, customer: str, channel: str = "sms") -> Conversation | None:
         return self._first(
             _conversation,
-            "SELECT * FROM conversations WHERE customer = ? AND channel = 'sms'"
-            " AND status = 'open'",
+            "SELECT * FROM conversations WHERE customer = ? AND channel = ? AND status = 'open'",
             customer,
+            channel,
         )
 
-    def last_closed_conversation(self, customer: str) -> Conversation | None:
+    def last_closed_conversation(self, customer: str, channel: str = "sms") -> Conversation | None:
         return self._first(
             _conversation,
-            "SELECT * FROM conversations WHERE customer = ? AND channel = 'sms'"
+            "SELECT * FROM conversations WHERE customer = ? AND channel = ?"
             f" AND status = 'closed' ORDER BY closed_at DESC{self._d.nulls_last}, seq DESC"
             " LIMIT 1",
             customer,
+            channel,
         )
 
     def create_conversation(
-        self, customer: str, started_by: StartedBy, at: datetime, subject: str | None
+        self,
+        customer: str,
+        started_by: StartedBy,
+        at: datetime,
+        subject: str | None,
+        channel: str = "sms",
     ) -> Conversation:
         cursor = self._write(
             "INSERT INTO conversations (customer, channel, status, started_by, subject,"
-            f" opened_at) VALUES (?, 'sms', 'open', ?, ?, ?){self._d.returning_seq}",
+            f" opened_at) VALUES (?, ?, 'open', ?, ?, ?){self._d.returning_seq}",
             customer,
+            channel,
             started_by,
             subject,
             self._d.write_time(at),
@@ -276,7 +316,7 @@ class SqlTransaction:
         return Conversation(
             id=conversation_id(seq),
             customer=customer,
-            channel="sms",
+            channel=channel,
             status="open",
             started_by=started_by,
             opened_at=at,
@@ -393,14 +433,17 @@ def _maybe_time(value: object, d: Dialect) -> datetime | None:
     return None if value is None else d.read_time(value)
 
 
-def _customer(row: Row, d: Dialect) -> Customer:
+def _customer(row: Row, identities: Sequence[Row], d: Dialect) -> Customer:
+    sms = next((i for i in identities if i["channel"] == "sms"), None)
     return Customer(
-        phone=row["phone"],
-        country=row["country"],
-        short_code=bool(row["short_code"]),
+        id=row["id"],
+        phone=None if sms is None else sms["address"],
+        country=None if sms is None else sms["country"],
+        short_code=sms is not None and bool(sms["short_code"]),
         attributes=d.read_json(row["attributes"]),
         opted_out=bool(row["opted_out"]),
         last_event_at=_maybe_time(row["last_event_at"], d),
+        addresses={i["channel"]: i["address"] for i in identities if i["channel"] != "sms"},
     )
 
 

@@ -108,10 +108,15 @@ def get_conversation(tx: StoreTransaction, conversation_id: str) -> Conversation
 
 
 def close_in(
-    tx: StoreTransaction, conversation: Conversation, at: datetime, event_id: str | None
+    tx: StoreTransaction,
+    conversation: Conversation,
+    at: datetime,
+    event_id: str | None,
+    label: str = "SMS",
 ) -> ChannelResult:
+    """Close `conversation`; `label` names its channel in the reason."""
     tx.update_conversation(replace(conversation, status="closed", closed_at=at))
-    reason = f"The SMS conversation {conversation.id} was closed."
+    reason = f"The {label} conversation {conversation.id} was closed."
     tx.log_decision(
         DecisionRecord(
             event_id,

@@ -1,8 +1,12 @@
 """The store interface: what the adapter needs from a database, whichever it is.
 
-Each threading decision runs in one `store.transaction(customer)`: a transaction that
-holds that customer's lock from the first read to the commit (SQLite: `BEGIN
-IMMEDIATE`; PostgreSQL: a transaction-scoped advisory lock on the customer).  Callers
+Each threading decision runs in one `store.transaction(key)`: a transaction that
+holds that key's lock from the first read to the commit (SQLite: `BEGIN IMMEDIATE`;
+PostgreSQL: a transaction-scoped advisory lock on the key).  The key is the identity
+the event names, as `customer_key(channel, address)` spells it (the E.164 number for
+SMS, `chat:user-42` otherwise), which is also the id of the customer made from it:
+the lock is known before anything is read, and since a customer has one identity per
+channel, everything one (customer, channel) thread does is serialised by it.  Callers
 only see these two protocols, so a PostgreSQL store can replace the SQLite one.
 """
 
@@ -27,7 +31,11 @@ from ._records import (
 class StoreTransaction(Protocol):
     """Reads and writes inside one transaction."""
 
-    def customer(self, phone: str) -> Customer | None: ...
+    def customer(self, customer_id: str) -> Customer | None: ...
+
+    def customer_of(self, channel: str, address: str) -> Customer | None:
+        """The customer whose identity on `channel` is `address`."""
+        ...
 
     def save_customer(self, customer: Customer) -> None: ...
 
@@ -37,9 +45,11 @@ class StoreTransaction(Protocol):
 
     def conversation(self, conversation_id: str) -> Conversation | None: ...
 
-    def open_conversation(self, customer: str) -> Conversation | None: ...
+    def open_conversation(self, customer: str, channel: str = "sms") -> Conversation | None: ...
 
-    def last_closed_conversation(self, customer: str) -> Conversation | None: ...
+    def last_closed_conversation(
+        self, customer: str, channel: str = "sms"
+    ) -> Conversation | None: ...
 
     def pending_outbound(self, customer: str, at: datetime) -> OutboundMarker | None:
         """The latest unanswered outbound marker sent at or before `at`."""
@@ -50,7 +60,12 @@ class StoreTransaction(Protocol):
         ...
 
     def create_conversation(
-        self, customer: str, started_by: StartedBy, at: datetime, subject: str | None
+        self,
+        customer: str,
+        started_by: StartedBy,
+        at: datetime,
+        subject: str | None,
+        channel: str = "sms",
     ) -> Conversation: ...
 
     def update_conversation(self, conversation: Conversation) -> None: ...

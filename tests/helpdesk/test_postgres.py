@@ -112,10 +112,10 @@ def test_the_password_is_never_shown() -> None:
 # the last line of defence ---------------------------------------------------------------
 
 
-def test_the_index_allows_one_open_sms_conversation(pg: PostgresStore) -> None:
+def test_the_index_allows_one_open_conversation_per_channel(pg: PostgresStore) -> None:
     Inbox(pg).apply(inbound("SM1", at()))
     with raw(pg.url) as conn:
-        with pytest.raises(psycopg.errors.UniqueViolation, match="conversations_one_open_sms"):
+        with pytest.raises(psycopg.errors.UniqueViolation, match="conversations_one_open"):
             conn.execute(
                 "INSERT INTO conversations (customer, channel, status, started_by, opened_at)"
                 " VALUES (%s, 'sms', 'open', 'customer', now())",

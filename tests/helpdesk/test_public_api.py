@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import channels
 import channels.sms
+import channels.text
 import helpdesk
 from helpdesk import (
     ChannelError,
@@ -88,6 +89,7 @@ CHANNELS = {
     "ThreadState",
     "ThreadedConversation",
     "ThreadingWindows",
+    "adapters",
     "channel_config",
     "channel_names",
     "decide_inbound",
@@ -112,12 +114,14 @@ SMS = {
     "suggest_smart_encoding",
     "unit_cost",
 }
+TEXT = {"MAX_ADDRESS", "TextChannel"}
 
 
 def test_all_is_locked() -> None:
     assert set(helpdesk.__all__) == EXPECTED
     assert set(channels.__all__) == CHANNELS
     assert set(channels.sms.__all__) == SMS
+    assert set(channels.text.__all__) == TEXT
     for name in helpdesk.__all__:
         assert getattr(helpdesk, name).__module__.startswith(("helpdesk", "channels"))
     for name in channels.__all__:

@@ -63,7 +63,7 @@ def test_schema_renders_for_postgres_too() -> None:
                 assert "{serial}" not in text and "{json}" not in text
 
 
-def test_the_index_allows_one_open_sms_conversation(
+def test_the_index_allows_one_open_conversation_per_channel(
     sqlite_store: SqliteStore, db_path: Path
 ) -> None:
     Inbox(sqlite_store).apply(inbound("SM1", at()))
