@@ -33,8 +33,10 @@ from ._errors import ShortCodeRefused as ShortCodeRefused
 from ._errors import StoreBusy as StoreBusy
 from ._errors import StoreError as StoreError
 from ._inbox import Inbox as Inbox
+from ._models import ChannelCustomerUpdate as ChannelCustomerUpdate
 from ._models import CloseConversation as CloseConversation
 from ._models import CustomerUpdate as CustomerUpdate
+from ._models import InboundMessage as InboundMessage
 from ._models import InboundSms as InboundSms
 from ._models import OutboundSms as OutboundSms
 from ._models import StartConversation as StartConversation
@@ -61,6 +63,7 @@ from ._webhook import WebhookConfig as WebhookConfig
 from ._webhook import create_app as create_app
 
 __all__ = [
+    "ChannelCustomerUpdate",
     "ChannelError",
     "ChannelResult",
     "CloseConversation",
@@ -76,6 +79,7 @@ __all__ = [
     "CustomerUpdate",
     "DecisionRecord",
     "HelpDesk",
+    "InboundMessage",
     "InboundSms",
     "Inbox",
     "InvalidEvent",

@@ -31,6 +31,7 @@ from ._errors import (
 from ._inbound import ApplyInbound
 from ._message import ApplyMessage
 from ._models import (
+    ChannelCustomerUpdate,
     CloseConversation,
     InboundMessage,
     InboundSms,
@@ -120,9 +121,15 @@ class Inbox:
                 return self.start_conversation(event)
             if isinstance(event, CloseConversation):
                 return self.close_conversation(event)
-            customer = self.upsert_customer(event.phone, event.attributes)
+            if isinstance(event, ChannelCustomerUpdate):
+                customer = self.upsert_customer_on(event.channel, event.customer, event.attributes)
+            else:
+                customer = self.upsert_customer(event.phone, event.attributes)
             return ChannelResult(
-                "customer", "customer_update", f"Customer {customer.phone} saved.", event.id
+                "customer",
+                "customer_update",
+                f"Customer {customer.phone or customer.id} saved.",
+                event.id,
             )
         except ChannelError as error:
             ident = raw.get("id") if isinstance(raw, Mapping) else None
@@ -450,6 +457,32 @@ class Inbox:
             check_attribute(name, value, BUILTIN_CUSTOMER, "customer")
         with self.store.transaction(number.e164) as tx:
             current = tx.customer(number.e164) or new_customer(number)
+            customer = replace(current, attributes={**current.attributes, **attributes})
+            tx.save_customer(customer)
+        return customer
+
+    @retried
+    def upsert_customer_on(
+        self, channel: str, address: str, attributes: Mapping[str, object] | None = None
+    ) -> Customer:
+        """Create or update the customer known as `address` on a text channel."""
+        adapter = self.channels.get(channel)
+        if adapter is None or channel == "sms":
+            raise InvalidEvent(
+                f"The channel {channel!r} is not one of "
+                f"{', '.join(n for n in self.channels if n != 'sms')}; an SMS customer is "
+                "named by a phone.",
+                field="channel",
+            )
+        identity = adapter.identity(address, field="customer")
+        attributes = dict(attributes or {})
+        for name, value in attributes.items():
+            check_attribute(name, value, BUILTIN_CUSTOMER, "customer")
+        key = customer_key(channel, identity.address)
+        with self.store.transaction(key) as tx:
+            current = tx.customer_of(channel, identity.address) or Customer(
+                None, id=key, addresses={channel: identity.address}
+            )
             customer = replace(current, attributes={**current.attributes, **attributes})
             tx.save_customer(customer)
         return customer

@@ -155,6 +155,17 @@ class CustomerUpdate(_Event):
     attributes: dict[str, Any] = Field(default_factory=dict)
 
 
+class ChannelCustomerUpdate(_Event):
+    """Create or update a customer known on a text channel (`chat`, `email`) by
+    `customer`, their id or address there; an SMS customer's event names a `phone`."""
+
+    type: Literal["customer"] = "customer"
+    id: str | None = None
+    channel: NonEmpty
+    customer: NonEmpty
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
 ChannelEvent = Annotated[
     InboundSms
     | InboundMessage
@@ -175,7 +186,7 @@ EVENT_TYPES = (
 )
 
 
-def parse_event(raw: Mapping[str, object]) -> ChannelEvent:
+def parse_event(raw: Mapping[str, object]) -> ChannelEvent | ChannelCustomerUpdate:
     """The typed event for a raw mapping, or `InvalidEvent` naming the bad field."""
     if not isinstance(raw, Mapping):
         raise InvalidEvent(f"An event must be a JSON object, not {type(raw).__name__}.")
@@ -187,6 +198,8 @@ def parse_event(raw: Mapping[str, object]) -> ChannelEvent:
             else "The event has no 'type' field.",
             field="type",
         )
+    if kind == "customer" and raw.get("channel", "sms") != "sms":
+        return validate(ChannelCustomerUpdate, raw)
     try:
         return _EVENT.validate_python(dict(raw))
     except ValidationError as error:

@@ -6,7 +6,10 @@ teammates close conversations and start new ones (continuing or closing the open
 and sometimes forgetting to choose); campaigns go out and some customers answer them;
 customers send STOP, START and HELP, images and videos; the provider delivers some
 webhooks twice; some numbers are invalid or in countries where SMS is not enabled.
-Events come out in arrival order.
+A tenth as many customers again write by email and by chat (`inbound_message`), with
+follow-ups, closes and messages that reopen a closed conversation; they are generated
+after the SMS traffic with a random generator of their own, so a seed gives the same
+SMS events as before they existed.  Events come out in arrival order.
 """
 
 from __future__ import annotations
@@ -82,6 +85,7 @@ def generate(customers: int = 2000, seed: int = 7, days: int = 21) -> list[dict[
         _story(traffic, person, days)
     _campaign(traffic, people, START + timedelta(days=days // 3))
     _bad_numbers(traffic, max(5, customers // 100), days)
+    _text_channels(traffic, random.Random(seed + 1), max(2, customers // 10), days)
     ordered = sorted(traffic.events, key=lambda item: (item[0], item[1]))
     return _with_duplicates(rng, [event for _, _, event in ordered])
 
@@ -240,6 +244,51 @@ def _bad_numbers(traffic: _Traffic, count: int, days: int) -> None:
             "media": [],
         }
         traffic.add(at, event)
+
+
+def _text_channels(traffic: _Traffic, rng: random.Random, count: int, days: int) -> None:
+    """Customers who write by email or chat: a VIP flag for some, then their threads."""
+    for index in range(count):
+        channel = "email" if index % 2 == 0 else "chat"
+        address = f"client{index}@example.org" if channel == "email" else f"user-{index}"
+        attributes: dict[str, object] = {"plan": rng.choice(PLANS), "vip": rng.random() < 0.2}
+        customer: dict[str, object] = {
+            "type": "customer",
+            "id": traffic.next_id("U"),
+            "channel": channel,
+            "customer": address,
+            "attributes": attributes,
+        }
+        traffic.add(START - timedelta(days=1), customer)
+        at = START + timedelta(minutes=rng.randint(0, days * 24 * 60 // 2))
+        for _ in range(rng.choice((1, 1, 2))):
+            at = _text_thread(traffic, rng, channel, address, at)
+            at += timedelta(hours=rng.choice((20, 60, 200)))  # within 5 days: reopened
+
+
+def _text_thread(
+    traffic: _Traffic, rng: random.Random, channel: str, address: str, at: datetime
+) -> datetime:
+    bodies = [_first_body(rng)] + [rng.choice(FOLLOW_UPS) for _ in range(rng.choice((0, 1, 2)))]
+    for body in bodies:
+        message: dict[str, object] = {
+            "type": "inbound_message",
+            "id": traffic.next_id("EM" if channel == "email" else "CH"),
+            "channel": channel,
+            "customer": address,
+            "body": body,
+        }
+        traffic.add(at, message)
+        at += timedelta(minutes=rng.randint(1, 90))
+    if rng.random() < 0.8:
+        close: dict[str, object] = {
+            "type": "close_conversation",
+            "id": traffic.next_id("CL"),
+            "channel": channel,
+            "customer": address,
+        }
+        traffic.add(at, close)
+    return at
 
 
 def _with_duplicates(

@@ -81,7 +81,8 @@ class Summary:
             self.assignees[conversation] = str(state.get("assignee") or "(unassigned)")
         customer = outcome.get("customer")
         if isinstance(customer, Mapping):
-            self.opted_out[str(customer.get("phone"))] = bool(customer.get("opted_out"))
+            key = customer.get("phone") or customer.get("id")  # SMS, or chat and email
+            self.opted_out[str(key)] = bool(customer.get("opted_out"))
 
     def _by_assignee(self) -> Counter[str]:
         return Counter(self.assignees.values())

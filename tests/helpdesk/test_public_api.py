@@ -21,6 +21,7 @@ from helpdesk import (
 )
 
 EXPECTED = {
+    "ChannelCustomerUpdate",
     "ChannelError",
     "ChannelResult",
     "CloseConversation",
@@ -36,6 +37,7 @@ EXPECTED = {
     "CustomerUpdate",
     "DecisionRecord",
     "HelpDesk",
+    "InboundMessage",
     "InboundSms",
     "Inbox",
     "InvalidEvent",
