@@ -6,7 +6,7 @@ Every `transaction(customer)` is `BEGIN`, then `SELECT pg_advisory_xact_lock(key
 never held by an idle connection, so it also works behind a transaction-pooling proxy
 (PgBouncer `pool_mode = transaction`).  With it, two calls for one customer never
 overlap, on any worker, and READ COMMITTED is enough.  The partial unique index (one
-open SMS conversation per customer) and the unique provider message id stay in the
+open conversation per customer per channel) and the unique provider message id stay in the
 schema as the last line of defence; a conflict that gets past the lock anyway is a
 retryable error (`is_retryable`), and the adapter runs the whole call again.
 
@@ -60,7 +60,8 @@ def lock_key(name: str) -> int:
 
 
 def customer_key(customer: str) -> int:
-    """The advisory lock key of a customer (the E.164 number)."""
+    """The advisory lock key of a customer's transaction: their identity key (the E.164
+    number for SMS, `chat:user-42` otherwise; see `helpdesk._store`)."""
     return lock_key(f"customer/{customer}")
 
 

@@ -1,4 +1,4 @@
-"""`helpdesk-rules simulate EVENTS.jsonl`: events through the SMS adapter, the engine and the store.
+"""`helpdesk-rules simulate EVENTS.jsonl`: events through the channels, the engine and the store.
 
 One JSON event per line (SPEC section 5).  With `--json`, one JSON object per input
 event, in input order; without it, a table and a summary.  Lines that are not JSON
@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "simulate",
         help="run SMS events (JSON Lines) through threading, workflows and the store",
-        description="Run events through the SMS adapter, the workflows and a store. Exit 0 "
+        description="Run events through the channel adapters, the workflows and a store. Exit 0 "
         "when every line was processed (a rejection is a normal outcome), 1 when some lines "
         "could not be read, 2 for a usage error.",
     )
