@@ -4,7 +4,10 @@ both stores, the events' error messages, channel filters through `simulate`."""
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -343,3 +346,30 @@ def test_a_workflow_reply_on_chat_is_recorded_not_texted(tmp_path: Path) -> None
         "outbound", "recorded", 1, "Thanks, a teammate will answer here."
     )  # fmt: skip
     assert desk.sender.sent == []  # type: ignore[attr-defined]
+
+
+# concurrency ----------------------------------------------------------------------------
+
+
+def test_threads_delivering_chat_and_sms_at_once(store: ConversationStore) -> None:
+    """Four threads, every message twice and shuffled: one conversation per customer and
+    channel, every message stored once (the identity key's lock, on both stores)."""
+    events: list[dict[str, object]] = []
+    for i in range(12):
+        when = at(minutes=i)
+        events.append(message(f"H{i}", when, "user-1"))
+        events.append(message(f"E{i}", when, "user-1@example.com", channel="email"))
+        events.append(inbound(f"SM{i}", when))
+    deliveries = events + events
+    random.Random(5).shuffle(deliveries)
+    inbox = Inbox(store)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(inbox.apply, deliveries))
+    decisions = Counter(r.decision for r in results)
+    assert decisions == {"new": 3, "append": 33, "duplicate": 36}
+    with store.snapshot() as tx:
+        chat = tx.open_conversation("chat:user-1", "chat")
+        email = tx.open_conversation("email:user-1@example.com", "email")
+        sms = tx.open_conversation(ALICE, "sms")
+        assert chat and email and sms
+        assert [len(tx.messages(c.id)) for c in (chat, email, sms)] == [12, 12, 12]
