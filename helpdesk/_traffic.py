@@ -252,6 +252,8 @@ def _text_channels(traffic: _Traffic, rng: random.Random, count: int, days: int)
         channel = "email" if index % 2 == 0 else "chat"
         address = f"client{index}@example.org" if channel == "email" else f"user-{index}"
         attributes: dict[str, object] = {"plan": rng.choice(PLANS), "vip": rng.random() < 0.2}
+        if rng.random() < 0.8:
+            attributes["name"] = f"{rng.choice(FIRST_NAMES)} {index}"
         customer: dict[str, object] = {
             "type": "customer",
             "id": traffic.next_id("U"),

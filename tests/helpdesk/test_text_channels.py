@@ -373,3 +373,10 @@ def test_threads_delivering_chat_and_sms_at_once(store: ConversationStore) -> No
         sms = tx.open_conversation(ALICE, "sms")
         assert chat and email and sms
         assert [len(tx.messages(c.id)) for c in (chat, email, sms)] == [12, 12, 12]
+
+
+def test_the_events_shown_in_docs_channels_md_are_accepted(channel: Inbox) -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "channels.md").read_text()
+    section = doc.split("## Chat and email", 1)[1].split("```", 2)[1]
+    events = [json.loads(line) for line in section.splitlines() if line.startswith("{")]
+    assert [channel.apply(event).decision for event in events] == ["new", "closed", "customer"]
