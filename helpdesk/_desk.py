@@ -304,9 +304,7 @@ class HelpDesk:
         if isinstance(result.error, ConversationOpen):
             conversation_id = result.error.conversation_id
         state, customer = self._state_after(conversation_id, event)
-        channel = "sms"
-        if customer is not None and customer.phone is None:
-            channel = str(event.get("channel", "")) or next(iter(customer.addresses), "sms")
+        channel = str(event.get("channel") or "sms")  # only chat and email events name one
         threading = None if result.decision == "customer" else result.decision
         return Outcome(
             event=result.event_id,
