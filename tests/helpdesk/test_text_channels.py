@@ -380,3 +380,13 @@ def test_the_events_shown_in_docs_channels_md_are_accepted(channel: Inbox) -> No
     section = doc.split("## Chat and email", 1)[1].split("```", 2)[1]
     events = [json.loads(line) for line in section.splitlines() if line.startswith("{")]
     assert [channel.apply(event).decision for event in events] == ["new", "closed", "customer"]
+
+
+def test_the_outcome_names_the_customer_on_the_events_channel(tmp_path: Path) -> None:
+    with HelpDesk.open("workflows", database=str(tmp_path / "h.db")) as desk:
+        with desk.store.transaction(ALICE) as tx:
+            tx.save_customer(Customer(ALICE, "US", addresses={"chat": "alice"}))
+        chat = desk.receive_message(message("H1", at(), "alice")).to_dict()
+        sms = desk.receive_sms(inbound("SM1", at())).to_dict()
+    assert chat["customer"] == {"id": ALICE, "channel": "chat", "address": "alice"}
+    assert sms["customer"] == {"phone": ALICE, "opted_out": False}
