@@ -1,7 +1,8 @@
 """The durable executor: the rule network run by durable_rules 2.0.28.
 
 This is the only module that imports durable_rules, and only when a `DurableExecutor`
-is built.  It follows ../shared/DURABLE_RULES.md:
+is built (`make lint` holds to that).  What it relies on about durable_rules is in
+docs/engine.md ("durable_rules: what the durable executor relies on"):
 
 - Rulesets are defined from data at run time: per (trigger, channel) one audience
   ruleset (one rule per candidate workflow, `pri` = priority rank, so the event fires
@@ -31,7 +32,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import importlib
 import json
 import math
 import subprocess
@@ -67,7 +67,7 @@ SESSION = "helpdesk-rules"
 ON = "on"  # the positive test every rule carries
 RESERVED = (ON, "sid", "id", "$s")
 
-# Limits, kept well inside what durable_rules survives (see DURABLE_RULES.md).
+# Limits, kept well inside what durable_rules survives (see docs/engine.md).
 MAX_RULES = 32  # rules per ruleset (256 identical conditions segfault)
 MAX_ATOMS = 48  # distinct tests per ruleset (512 hang; more than 64 true: error 303)
 MAX_TERMS = 64  # `$or` expansion of one rule
@@ -100,8 +100,8 @@ def load_library() -> _Library:
             "API it uses); use the native executor"
         )
     try:
-        engine = importlib.import_module("durable.engine")
-        core = importlib.import_module("durable_rules_engine")
+        import durable.engine as engine
+        import durable_rules_engine as core
     except ImportError as error:
         raise ExecutorUnavailable(
             f"the durable executor needs durable_rules 2.0.28, which cannot be imported "
