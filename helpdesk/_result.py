@@ -15,11 +15,6 @@ from ._records import Conversation, Customer, Decision, StartedBy
 
 CHANNEL = "sms"
 
-FIRST_MESSAGE = "customer_sends_first_message"
-ANY_MESSAGE = "customer_sends_any_message"
-REOPENED = "conversation_reopened"
-TEAMMATE_STARTS = "teammate_starts_conversation"
-
 OptOutChange = Literal["opted_out", "opted_in"]
 
 

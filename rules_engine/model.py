@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, TypeAlias, get_args
 
-TRIGGERS: tuple[str, ...] = (
-    "customer_sends_first_message",
-    "customer_sends_any_message",
-    "conversation_reopened",
-    "teammate_starts_conversation",
-)
+# The triggers, the one place their names are spelled (docs/workflows.md describes them).
+FIRST_MESSAGE = "customer_sends_first_message"
+ANY_MESSAGE = "customer_sends_any_message"
+REOPENED = "conversation_reopened"
+TEAMMATE_STARTS = "teammate_starts_conversation"
+TRIGGERS: tuple[str, ...] = (FIRST_MESSAGE, ANY_MESSAGE, REOPENED, TEAMMATE_STARTS)
 
 OPERATORS: tuple[str, ...] = (
     "equals",
