@@ -1,6 +1,6 @@
 """`helpdesk-rules simulate EVENTS.jsonl`: events through the SMS adapter, the engine and the store.
 
-One JSON event per line (SPEC section 5).  With `--json`, one JSON object per input
+One JSON event per line (the README's tour).  With `--json`, one JSON object per input
 event, in input order; without it, a table and a summary.  Lines that are not JSON
 objects are reported with their line numbers and skipped; the others are processed.
 """
