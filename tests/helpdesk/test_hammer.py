@@ -38,6 +38,9 @@ WORKERS = 8
 CUSTOMERS = tuple(f"+1415555{2000 + n}" for n in range(10))
 MESSAGES = 5000  # inbound and outbound; closes come on top
 PER_ROUND = WORKERS // 2
+
+# Slow: `make test` runs it; `pytest -m 'not slow'` leaves it out while working.
+pytestmark = pytest.mark.slow
 STEPS = (
     (timedelta(minutes=1), 50),
     (timedelta(hours=5), 25),

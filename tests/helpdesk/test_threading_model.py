@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pg_server
 import psycopg
+import pytest
 from conftest import ALICE, BOB, T0
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -46,6 +47,9 @@ STEPS = st.sampled_from(
 )
 CUSTOMERS = st.sampled_from([ALICE, ALICE, ALICE, BOB])  # mostly one: longer histories
 OPEN_COUNTS = "SELECT customer, COUNT(*) FROM conversations WHERE status = 'open' GROUP BY customer"
+
+# Slow: `make test` runs it; `pytest -m 'not slow'` leaves it out while working.
+pytestmark = pytest.mark.slow
 
 
 @dataclass
