@@ -41,6 +41,7 @@ PER_ROUND = WORKERS // 2
 
 # Slow: `make test` runs it; `pytest -m 'not slow'` leaves it out while working.
 pytestmark = pytest.mark.slow
+
 STEPS = (
     (timedelta(minutes=1), 50),
     (timedelta(hours=5), 25),
