@@ -10,9 +10,9 @@ different customers race too, and a customer's events still arrive in their orde
 
 At the end: every message is stored exactly once; every event was applied once and seen
 once as a duplicate; the decision log, replayed per customer in commit order, never shows
-two open conversations, never appends to a closed conversation, and matches a plain model
-of the four rules event by event; every reply to an outbound message started exactly one
-conversation; and no call needed a retry at all (the lock did its job).
+two open conversations, never appends to a closed conversation, and matches the threading
+oracle (`threading_oracle`) event by event; every reply to an outbound message started
+exactly one conversation; and no call needed a retry at all (the lock did its job).
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ import random
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from sms_people import T0
+from threading_oracle import State, expected_decision
 
 from helpdesk import ConversationStore, Inbox, PostgresStore, SqliteStore
 
@@ -48,13 +49,12 @@ STEPS = (
     (timedelta(days=4, hours=23), 15),  # inside the reopen window
     (timedelta(days=6), 10),  # past it, inside the reply window
 )
-REOPEN, REPLY = timedelta(days=5), timedelta(days=7)
 Event = dict[str, object]
 
 
 @dataclass
 class Expected:
-    """What a plain model of the four rules says each event must do."""
+    """What the threading oracle says each event must do."""
 
     rules: dict[str, str] = field(default_factory=dict)  # event id -> rule
     replies: set[str] = field(default_factory=set)
@@ -64,48 +64,31 @@ class Expected:
 def timeline(customer: str, count: int, rng: random.Random, expected: Expected) -> list[Event]:
     """`count` messages for one customer, with closes mixed in, and what each must do."""
     events: list[Event] = []
-    now, is_open, closed_at, pending = T0, False, None, None
+    now, state = T0, State()
     messages = 0
     while messages < count:
         now += rng.choices([s for s, _ in STEPS], [w for _, w in STEPS])[0]
         ident = f"{customer[-4:]}-{len(events)}"
         when = now.isoformat()
         roll = rng.random()
-        if is_open and roll < 0.08:
-            events.append({"type": "close_conversation", "id": f"c{ident}", "at": when})
-            events[-1]["customer"] = customer
-            expected.rules[f"c{ident}"] = "close"
-            is_open, closed_at = False, now
-            continue
-        messages += 1
-        if roll < 0.16:
-            events.append({"type": "outbound_sms", "id": f"OUT{ident}", "at": when, "to": customer})
-            events[-1]["body"] = "Your order shipped"
-            expected.rules[f"OUT{ident}"] = "outbound_message"
-            pending = now
-            continue
-        event_id = f"SM{ident}"
-        events.append({"type": "inbound_sms", "id": event_id, "at": when, "from": customer})
-        events[-1]["body"] = f"message {messages}"
-        rule = inbound_rule(now, is_open, closed_at, pending)
-        expected.rules[event_id] = rule
-        if rule == "reply_to_outbound":
-            expected.replies.add(event_id)
-        is_open, pending = True, None
+        if state.open is not None and roll < 0.08:
+            event: Event = {"type": "close_conversation", "id": f"c{ident}", "at": when}
+            event["customer"] = customer
+        elif roll < 0.16:
+            messages += 1
+            event = {"type": "outbound_sms", "id": f"OUT{ident}", "at": when, "to": customer}
+            event["body"] = "Your order shipped"
+        else:
+            messages += 1
+            event = {"type": "inbound_sms", "id": f"SM{ident}", "at": when, "from": customer}
+            event["body"] = f"message {messages}"
+        events.append(event)
+        outcome, state = expected_decision(state, event)
+        expected.rules[str(event["id"])] = outcome.rule
+        if outcome.rule == "reply_to_outbound":
+            expected.replies.add(str(event["id"]))
     expected.order[customer] = [str(e["id"]) for e in events]
     return events
-
-
-def inbound_rule(
-    now: datetime, is_open: bool, closed_at: datetime | None, pending: datetime | None
-) -> str:
-    if pending is not None and now - pending < REPLY:
-        return "reply_to_outbound"
-    if is_open:
-        return "open_conversation"
-    if closed_at is not None and now - closed_at < REOPEN:
-        return "reopen_window"
-    return "new_conversation"
 
 
 def schedule(seed: int) -> tuple[list[list[Event | None]], Expected, int]:
