@@ -17,7 +17,6 @@ exactly one conversation; and no call needed a retry at all (the lock did its jo
 
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing
 import random
@@ -31,7 +30,7 @@ from typing import Any
 import psycopg
 import pytest
 from sms_people import T0
-from threading_oracle import State, expected_decision
+from threading_oracle import State, expected_decision, replay_problems
 
 from helpdesk import ConversationStore, Inbox, PostgresStore, SqliteStore
 
@@ -192,36 +191,6 @@ def query(backend: str, target: str, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in pg.execute(sql)]
 
 
-def as_list(value: Any) -> list[str]:
-    return list(json.loads(value) if isinstance(value, str) else value)
-
-
-def replay(rows: list[tuple[Any, ...]]) -> dict[str, list[str]]:
-    """Replay the decision log per customer in commit order; return the problems found."""
-    problems: dict[str, list[str]] = {}
-    state: dict[str, dict[str, str]] = {c: {} for c in CUSTOMERS}  # conversation -> status
-    for event_id, customer, decision, seq, closed, reopened in rows:
-        conversations, target = state[customer], f"C{seq}"
-        found = problems.setdefault(customer, [])
-        for closed_id in as_list(closed):
-            if conversations.get(closed_id) != "open":
-                found.append(f"{event_id} closed {closed_id}, which was not open")
-            conversations[closed_id] = "closed"
-        if decision == "new":
-            if target in conversations:
-                found.append(f"{event_id} started {target}, which already existed")
-            conversations[target] = "open"
-        elif decision == "reopen":
-            if reopened != target or conversations.get(target) != "closed":
-                found.append(f"{event_id} reopened {target}, which was not closed")
-            conversations[target] = "open"
-        elif decision == "append" and conversations.get(target) != "open":
-            found.append(f"{event_id} went into {target}, closed before it arrived")
-        if sum(1 for s in conversations.values() if s == "open") > 1:
-            found.append(f"two open conversations after {event_id}")
-    return {customer: found for customer, found in problems.items() if found}
-
-
 # the test -----------------------------------------------------------------------------------
 
 
@@ -265,7 +234,7 @@ def test_the_hammer(backend: str, target: str) -> None:
     )
     for customer in CUSTOMERS:
         assert [r[0] for r in rows if r[1] == customer] == expected.order[customer]
-    assert replay(rows) == {}
+    assert replay_problems(rows) == {}
     open_now = query(backend, target, "SELECT customer FROM conversations WHERE status = 'open'")
     assert max(Counter(open_now).values()) == 1
 

@@ -7,15 +7,17 @@ implemented"): what a customer's event must do, from that customer's state alone
 
 Conversations are numbered 1, 2, … per customer in the order they start; a test maps
 the numbers to the store's ids.  Duplicates (an event id seen before) are the caller's
-business: the oracle sees each event once.  Used by the threading model, the hammer and
-the concurrency tests.
+business: the oracle sees each event once.  `replay_problems` checks a decision log
+after the fact.  Used by the threading model, the hammer and the concurrency tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 REOPEN, REPLY = timedelta(days=5), timedelta(days=7)  # the default windows
 
@@ -106,3 +108,39 @@ def _teammate_start(state: State, at: datetime, if_open: object) -> tuple[Expect
 
 def _when(value: object) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def replay_problems(rows: Sequence[Sequence[Any]]) -> dict[str, list[str]]:
+    """Replay a decision log per customer in commit order; the problems found, by customer.
+
+    `rows` are `event_id, customer, decision, conversation_seq, closed, reopened` ordered
+    by `seq`.  A problem: closing a conversation that is not open, starting one that
+    exists, reopening one that is not closed, appending to a closed one, or two open at
+    once."""
+    problems: dict[str, list[str]] = {}
+    state: dict[str, dict[str, str]] = {}  # customer -> conversation -> status
+    for event_id, customer, decision, seq, closed, reopened in rows:
+        conversations, target = state.setdefault(customer, {}), f"C{seq}"
+        found = problems.setdefault(customer, [])
+        for closed_id in _as_list(closed):
+            if conversations.get(closed_id) != "open":
+                found.append(f"{event_id} closed {closed_id}, which was not open")
+            conversations[closed_id] = "closed"
+        if decision == "new":
+            if target in conversations:
+                found.append(f"{event_id} started {target}, which already existed")
+            conversations[target] = "open"
+        elif decision == "reopen":
+            if reopened != target or conversations.get(target) != "closed":
+                found.append(f"{event_id} reopened {target}, which was not closed")
+            conversations[target] = "open"
+        elif decision == "append" and conversations.get(target) != "open":
+            found.append(f"{event_id} went into {target}, closed before it arrived")
+        if sum(1 for s in conversations.values() if s == "open") > 1:
+            found.append(f"two open conversations after {event_id}")
+    return {customer: found for customer, found in problems.items() if found}
+
+
+def _as_list(value: Any) -> list[str]:
+    """`closed` as stored: JSON text in SQLite, a list in PostgreSQL."""
+    return list(json.loads(value) if isinstance(value, str) else value)
