@@ -28,15 +28,15 @@ from rules_engine.compiler import compile_network
 from rules_engine.engine import Engine
 from rules_engine.events import ConversationEvent
 from rules_engine.loader import load_project
-from rules_engine.model import Workflow
-from rules_engine.workspace import Workspace
+from rules_engine.model import ANY_MESSAGE, FIRST_MESSAGE, Workflow
+from rules_engine.workspace import EXECUTOR_NAMES, Workspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
 from bench._common import machine
 
-TRIGGERS = ("customer_sends_first_message", "customer_sends_any_message")
+TRIGGERS = (FIRST_MESSAGE, ANY_MESSAGE)
 PLANS = 50
-EXECUTORS = ("native", "durable", "reference")
+EXECUTORS = EXECUTOR_NAMES
 WORKSPACE_YAML = f"""\
 workspace: bench
 executor: native

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Literal, assert_never
 
 from channels import Channel
 from channels.sms import check_outbound, count_segments
 from rules_engine.events import Run
-from rules_engine.model import Action
 
 from ._errors import ChannelError
 from ._records import Conversation, Customer, Message, Note
@@ -58,38 +58,51 @@ def apply_run(
     refusals: list[str] = []
     author = f"workflow:{run.workflow}"
     for action in run.actions:
-        if action.kind == "reply":
-            reply_id = f"{reference}/reply{len(replies) + len(refusals) + 1}"
-            outcome = queue_reply(tx, conversation, str(action.value), at, reply_id, channel)
-            if isinstance(outcome, QueuedReply):
-                replies.append(outcome)
-            else:
-                refusals.append(outcome)
-                tx.add_note(Note(conversation.id, f"Reply not sent: {outcome}", at, author))
-        elif action.kind == "note":
-            tx.add_note(Note(conversation.id, str(action.value), at, author))
-        else:
-            conversation = _changed(conversation, action, at)
+        kind = action.kind
+        match kind:
+            case "reply":
+                reply_id = f"{reference}/reply{len(replies) + len(refusals) + 1}"
+                outcome = queue_reply(tx, conversation, str(action.value), at, reply_id, channel)
+                if isinstance(outcome, QueuedReply):
+                    replies.append(outcome)
+                else:
+                    refusals.append(outcome)
+                    tx.add_note(Note(conversation.id, f"Reply not sent: {outcome}", at, author))
+            case "note":
+                tx.add_note(Note(conversation.id, str(action.value), at, author))
+            case "assign" | "tag" | "set" | "close":
+                conversation = _changed(conversation, kind, action.value, at)
+            case _:
+                assert_never(kind)
     tx.update_conversation(conversation)
     return AppliedRun(conversation, tuple(replies), tuple(refusals))
 
 
-def _changed(conversation: Conversation, action: Action, at: datetime) -> Conversation:
-    value = action.value
-    if action.kind == "assign" and isinstance(value, dict):
-        return replace(conversation, assignee=str(next(iter(value.values()))))
-    if action.kind == "tag" and isinstance(value, tuple):
-        tags = conversation.tags + tuple(t for t in value if t not in conversation.tags)
-        return replace(conversation, tags=tags)
-    if action.kind == "set" and isinstance(value, dict):
-        attributes = dict(conversation.attributes)
-        for name, item in value.items():
-            key = name.split(".", 1)[1]
-            attributes[key] = item.isoformat() if isinstance(item, datetime) else item
-        return replace(conversation, attributes=attributes)
-    if action.kind == "close" and conversation.status == "open":
-        return replace(conversation, status="closed", closed_at=at)
-    return conversation
+def _changed(
+    conversation: Conversation,
+    kind: Literal["assign", "tag", "set", "close"],
+    value: object,
+    at: datetime,
+) -> Conversation:
+    """The conversation after one action that changes it (values as the parser makes them)."""
+    match kind:
+        case "assign" if isinstance(value, dict):
+            return replace(conversation, assignee=str(next(iter(value.values()))))
+        case "tag" if isinstance(value, tuple):
+            tags = conversation.tags + tuple(t for t in value if t not in conversation.tags)
+            return replace(conversation, tags=tags)
+        case "set" if isinstance(value, dict):
+            attributes = dict(conversation.attributes)
+            for name, item in value.items():
+                key = name.split(".", 1)[1]
+                attributes[key] = item.isoformat() if isinstance(item, datetime) else item
+            return replace(conversation, attributes=attributes)
+        case "close" if conversation.status == "open":
+            return replace(conversation, status="closed", closed_at=at)
+        case "assign" | "tag" | "set" | "close":
+            return conversation
+        case _:
+            assert_never(kind)
 
 
 def queue_reply(

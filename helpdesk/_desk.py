@@ -170,7 +170,7 @@ class HelpDesk:
     # events ----------------------------------------------------------------------------
 
     def handle(self, event: Mapping[str, object]) -> Outcome:
-        """Any event of SPEC section 5; bad input is a `rejected` outcome, never an error."""
+        """An event of the README's JSON Lines; bad input is a `rejected` outcome, not an error."""
         kind = str(event.get("type", ""))
         if kind == "customer":
             refusal = self._customer_attribute_problem(event)

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from channels import InboundContent, Keyword, Plan, ThreadState, decide_inbound
 from channels.sms import PhoneNumber, SmsSettings, count_segments, keyword_of, reads_as_opt_out
+from rules_engine.model import ANY_MESSAGE, FIRST_MESSAGE, REOPENED
 
 from ._models import InboundSms
 from ._records import (
@@ -16,9 +17,6 @@ from ._records import (
     Note,
 )
 from ._result import (
-    ANY_MESSAGE,
-    FIRST_MESSAGE,
-    REOPENED,
     ChannelResult,
     OptOutChange,
     make_events,

@@ -108,7 +108,7 @@ class Inbox:
 
     @retried
     def apply(self, raw: RawEvent) -> ChannelResult:
-        """Any SPEC section 5 event; bad input is a `rejected` result, never an exception."""
+        """An event of the README's JSON Lines; bad input is a `rejected` result, not an error."""
         try:
             event = parse_event(raw)
             if isinstance(event, InboundSms):
@@ -229,7 +229,7 @@ class Inbox:
 
     @retried
     def start_conversation(self, request: StartConversation | RawEvent) -> ChannelResult:
-        """A teammate starts an SMS conversation (SPEC section 2)."""
+        """A teammate starts an SMS conversation (docs/channels.md, threading rules)."""
         request = validate(StartConversation, request)
         phone = self._recipient(request.to, "to")
         body, warnings = self._outbound_body(request.body, request.macro, request.media_types())

@@ -14,17 +14,11 @@ from dataclasses import replace
 
 from channels import Channel, Identity, InboundContent, Plan, ThreadState, decide_inbound
 from rules_engine.events import ConversationEvent
+from rules_engine.model import ANY_MESSAGE, FIRST_MESSAGE, REOPENED
 
 from ._models import InboundMessage
 from ._records import Conversation, Customer, DecisionRecord, Message, customer_key
-from ._result import (
-    ANY_MESSAGE,
-    FIRST_MESSAGE,
-    REOPENED,
-    ChannelResult,
-    make_events,
-    message_map,
-)
+from ._result import ChannelResult, make_events, message_map
 from ._steps import out_of_order_warning, touch_customer
 from ._store import StoreTransaction
 

@@ -1,6 +1,6 @@
 """The adapter's input, validated at the edge: one Pydantic model per event type.
 
-Raw events are the JSON Lines of SPEC section 5.  `parse_event` turns a mapping into
+Raw events are the JSON Lines of the README's tour.  `parse_event` turns a mapping into
 the right model, or raises `InvalidEvent` with a sentence that names the field.
 """
 

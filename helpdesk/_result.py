@@ -13,11 +13,6 @@ from rules_engine.events import ConversationEvent, Run
 from ._errors import ChannelError
 from ._records import Conversation, Customer, Decision, StartedBy
 
-FIRST_MESSAGE = "customer_sends_first_message"
-ANY_MESSAGE = "customer_sends_any_message"
-REOPENED = "conversation_reopened"
-TEAMMATE_STARTS = "teammate_starts_conversation"
-
 OptOutChange = Literal["opted_out", "opted_in"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from channels.sms import PhoneNumber
+from rules_engine.model import TEAMMATE_STARTS
 
 from ._errors import ConversationOpen
 from ._models import StartConversation
@@ -16,7 +17,6 @@ from ._records import (
     Note,
 )
 from ._result import (
-    TEAMMATE_STARTS,
     ChannelResult,
     make_events,
     message_map,

@@ -1,4 +1,4 @@
-"""Realistic SMS traffic for the demo and the benchmarks, as SPEC section 5 events.
+"""Realistic SMS traffic for the demo and the benchmarks, as JSON Lines events (README.md).
 
 A seeded generator: the same seed gives the same events.  Customers with attributes
 (plans, seats, VIP flags, sign-up dates, labels) write first messages and follow-ups;

@@ -1,7 +1,8 @@
 """The durable executor: the rule network run by durable_rules 2.0.28.
 
 This is the only module that imports durable_rules, and only when a `DurableExecutor`
-is built.  It follows ../shared/DURABLE_RULES.md:
+is built (`make lint` holds to that).  What it relies on about durable_rules is in
+docs/engine.md ("durable_rules: what the durable executor relies on"):
 
 - Rulesets are defined from data at run time: per (trigger, channel) one audience
   ruleset (one rule per candidate workflow, `pri` = priority rank, so the event fires
@@ -40,7 +41,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import count
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import EventError, ExecutorUnavailable, WorkflowError
 from .events import BranchVerdict, Run
@@ -59,6 +60,10 @@ from .reference import verdict_for
 from .semantics import test_value
 from .workspace import Workspace
 
+if TYPE_CHECKING:  # loaded by `load_library`; named here for `make lint`'s import contracts
+    import durable.engine  # noqa: F401
+    import durable_rules_engine  # noqa: F401
+
 Attributes = Mapping[str, object]
 Condition = dict[str, Any]  # a durable_rules condition
 FieldKind = Literal["string", "number", "boolean", "test", "rule"]
@@ -67,7 +72,7 @@ SESSION = "helpdesk-rules"
 ON = "on"  # the positive test every rule carries
 RESERVED = (ON, "sid", "id", "$s")
 
-# Limits, kept well inside what durable_rules survives (see DURABLE_RULES.md).
+# Limits, kept well inside what durable_rules survives (see docs/engine.md).
 MAX_RULES = 32  # rules per ruleset (256 identical conditions segfault)
 MAX_ATOMS = 48  # distinct tests per ruleset (512 hang; more than 64 true: error 303)
 MAX_TERMS = 64  # `$or` expansion of one rule

@@ -8,6 +8,7 @@ graph and of the logic are found by `checks` on the model.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import assert_never
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -15,6 +16,7 @@ from . import _yaml
 from ._condition_parser import ConditionParser
 from ._reader import Reader, did_you_mean, one_of
 from .model import (
+    ACTION_KINDS,
     TRIGGERS,
     Action,
     ActionKind,
@@ -39,8 +41,7 @@ WORKFLOW_KEYS = (
     "start",
     "steps",
 )
-ACTION_KEYS: tuple[ActionKind, ...] = ("assign", "tag", "note", "reply", "set", "close")
-STEP_KEYS = ("branch", "else", "next", "description", *ACTION_KEYS)
+STEP_KEYS = ("branch", "else", "next", "description", *ACTION_KINDS)
 
 
 # Stands for a condition that could not be read, so that the graph can still be checked.
@@ -157,10 +158,10 @@ class WorkflowParser:
         if "else" in entries:
             self.reader.report("E-schema", entries["else"][0], "`else` belongs to a branch step")
         actions = tuple(self._actions(name, entries))
-        if not any(key in entries for key in ACTION_KEYS):
-            hint = "give it `branch:` rows or actions: " + one_of(ACTION_KEYS)
+        if not any(key in entries for key in ACTION_KINDS):
+            hint = "give it `branch:` rows or actions: " + one_of(ACTION_KINDS)
             self.reader.report("E-schema", key_node, f"step `{name}` does nothing", hint)
-        if len(actions) != sum(key in entries for key in ACTION_KEYS):
+        if len(actions) != sum(key in entries for key in ACTION_KINDS):
             self.complete = False  # kept, so that steps leading here are not reported
         next_step, next_where = self._target(entries, "next")
         return ActionStep(name, actions, next_step, where, next_where)
@@ -177,7 +178,7 @@ class WorkflowParser:
         self, name: str, entries: Mapping[str, tuple[Node, Node]], where: Location
     ) -> BranchStep:
         for key, (key_node, _) in entries.items():
-            if key in ACTION_KEYS or key == "next":
+            if key in ACTION_KINDS or key == "next":
                 message = f"step `{name}` is a branch: `{key}` belongs in the step it leads to"
                 self.reader.report("E-schema", key_node, message)
         node = entries["branch"][1]
@@ -208,7 +209,7 @@ class WorkflowParser:
     def _actions(self, step: str, entries: Mapping[str, tuple[Node, Node]]) -> list[Action]:
         actions: list[Action] = []
         for key, (key_node, value) in entries.items():
-            kind = next((k for k in ACTION_KEYS if k == key), None)
+            kind = next((k for k in ACTION_KINDS if k == key), None)
             if kind is None:
                 continue
             parsed = self._action_value(step, kind, value)
@@ -217,14 +218,21 @@ class WorkflowParser:
         return actions
 
     def _action_value(self, step: str, kind: ActionKind, node: Node) -> object:
-        if kind == "assign":
-            return self._assign(step, node)
-        if kind == "tag":
-            return self.reader.texts(node, "`tag`")
-        if kind in ("note", "reply"):
-            return self.reader.text(node, f"`{kind}`")
-        if kind == "set":
-            return self._set(step, node)
+        match kind:
+            case "assign":
+                return self._assign(step, node)
+            case "tag":
+                return self.reader.texts(node, "`tag`")
+            case "note" | "reply":
+                return self.reader.text(node, f"`{kind}`")
+            case "set":
+                return self._set(step, node)
+            case "close":
+                return self._close(step, node)
+            case _:
+                assert_never(kind)
+
+    def _close(self, step: str, node: Node) -> bool | None:
         value = _yaml.scalar(node) if isinstance(node, ScalarNode) else None
         if value is not True:
             self.reader.report("E-syntax", node, "`close` takes `true`", step=step)

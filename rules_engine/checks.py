@@ -15,14 +15,13 @@ import networkx as nx
 from ._reader import did_you_mean
 from .findings import Finding
 from .logic import OverlapCheck, exclusive_conditions, satisfiable
-from .model import TRIGGERS, BranchStep, Condition, Location, Workflow, condition_text
+from .model import TRIGGERS, BranchStep, Location, Workflow, condition_text
 from .workspace import Workspace
 
 
 def check_workflow(workflow: Workflow, workspace: Workspace, logic: bool = True) -> list[Finding]:
     """The graph checks, and with `logic` (every condition was read) the logic checks."""
-    findings = list(_unknown_steps(workflow))
-    findings += _cycles(workflow)
+    findings = graph_findings(workflow)
     if workflow.start in workflow.steps:
         findings += _unreachable(workflow)
     findings += _missing_else(workflow)
@@ -79,6 +78,15 @@ def _finding(
     step: str | None = None,
 ) -> Finding:
     return Finding(code, where, message, hint, workflow.name, step)
+
+
+def graph_findings(workflow: Workflow) -> list[Finding]:
+    """Steps that do not exist and cycles: the graph problems no executor can walk.
+
+    The one graph check: `check_workflow` reports these, and the compiler refuses a
+    workflow that has any.
+    """
+    return [*_unknown_steps(workflow), *_cycles(workflow)]
 
 
 def _graph(workflow: Workflow) -> nx.DiGraph:
@@ -214,7 +222,3 @@ def _shared_channels(first: Workflow, second: Workflow) -> str:
         second.channels or first.channels or ()
     )
     return ", ".join(sorted(shared))
-
-
-def audience_text(condition: Condition | None) -> str:
-    return "everyone" if condition is None else condition_text(condition)

@@ -17,8 +17,8 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from .checks import graph_findings
 from .errors import ValidationError
-from .findings import Finding
 from .logic import branch_rules
 from .model import (
     ActionStep,
@@ -27,7 +27,6 @@ from .model import (
     BranchStep,
     Comparison,
     Condition,
-    Location,
     Not,
     Value,
     Workflow,
@@ -284,45 +283,8 @@ def _holds_in_slot(operator: str, k: int, slot: int, bounds: Sequence[float]) ->
     return above if operator in ("gt", "gte") else not above
 
 
-# -- graph checks the executors rely on -------------------------------------------------
-
-
 def _check_graphs(workflows: Sequence[Workflow]) -> None:
-    findings = [finding for wf in workflows for finding in _graph_findings(wf)]
+    """Refuse graphs no executor can walk, with the findings `checks` reports for them."""
+    findings = [finding for workflow in workflows for finding in graph_findings(workflow)]
     if findings:
         raise ValidationError(findings)
-
-
-def _graph_findings(workflow: Workflow) -> list[Finding]:
-    findings: list[Finding] = []
-    if workflow.start not in workflow.steps:
-        findings.append(_unknown_step(workflow, workflow.start, workflow.where("start")))
-    for step in workflow.steps.values():
-        for target in step.targets():
-            if target not in workflow.steps:
-                findings.append(_unknown_step(workflow, target, step.location))
-    if not findings and _has_cycle(workflow):
-        findings.append(
-            Finding("E-cycle", workflow.location, "the steps form a cycle", workflow=workflow.name)
-        )
-    return findings
-
-
-def _unknown_step(workflow: Workflow, name: str, where: Location) -> Finding:
-    message = f"step {name!r} does not exist"
-    return Finding("E-unknown-step", where, message, workflow=workflow.name)
-
-
-def _has_cycle(workflow: Workflow) -> bool:
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-
-    def visit(name: str) -> bool:
-        state[name] = 1
-        for target in workflow.steps[name].targets():
-            mark = state.get(target)
-            if mark == 1 or (mark is None and visit(target)):
-                return True
-        state[name] = 2
-        return False
-
-    return any(state.get(name) is None and visit(name) for name in workflow.steps)

@@ -25,9 +25,7 @@ from .events import ConversationEvent, Run
 from .model import TRIGGERS, Workflow
 from .network import Network
 from .semantics import evaluate, normalise_attributes, normalise_value
-from .workspace import AttributeSpec, Workspace, default_workspace
-
-EXECUTOR_NAMES: tuple[str, ...] = ("native", "durable", "reference")
+from .workspace import EXECUTOR_NAMES, AttributeSpec, Workspace, default_workspace
 
 AudienceVerdict = Literal["matched", "false", "none", "not_evaluated"]
 

@@ -62,12 +62,6 @@ def load_project(paths: Sequence[str | Path], workspace_file: str | Path | None 
     return Project(workspace, tuple(workflows), tuple(sorted_findings(findings)), tuple(checked))
 
 
-def load_workspace(path: str | Path) -> tuple[Workspace, tuple[Finding, ...]]:
-    findings: list[Finding] = []
-    workspace = _load_workspace(Path(path), findings)
-    return workspace, tuple(sorted_findings(findings))
-
-
 def workflow_files(paths: Sequence[str | Path]) -> list[Path]:
     files: list[Path] = []
     for raw in paths:

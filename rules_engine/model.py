@@ -10,14 +10,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, get_args
 
-TRIGGERS: tuple[str, ...] = (
-    "customer_sends_first_message",
-    "customer_sends_any_message",
-    "conversation_reopened",
-    "teammate_starts_conversation",
-)
+# The triggers, the one place their names are spelled (docs/workflows.md describes them).
+FIRST_MESSAGE = "customer_sends_first_message"
+ANY_MESSAGE = "customer_sends_any_message"
+REOPENED = "conversation_reopened"
+TEAMMATE_STARTS = "teammate_starts_conversation"
+TRIGGERS: tuple[str, ...] = (FIRST_MESSAGE, ANY_MESSAGE, REOPENED, TEAMMATE_STARTS)
 
 OPERATORS: tuple[str, ...] = (
     "equals",
@@ -35,8 +35,11 @@ OPERATORS: tuple[str, ...] = (
     "lte",
 )
 
+# The one table of action kinds: the workflow parser accepts these keys, the help desk
+# applies each (exhaustively, checked by mypy), the diagrams draw each, and
+# docs/workflows.md lists them in this order (a test holds the two together).
 ActionKind = Literal["assign", "tag", "note", "reply", "set", "close"]
-ACTION_KINDS: tuple[ActionKind, ...] = ("assign", "tag", "note", "reply", "set", "close")
+ACTION_KINDS: tuple[ActionKind, ...] = get_args(ActionKind)
 
 
 @dataclass(frozen=True, order=True)

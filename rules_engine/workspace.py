@@ -26,7 +26,10 @@ ATTRIBUTE_TYPES: tuple[AttributeType, ...] = (
     "timestamp",
 )
 SCOPES: tuple[str, ...] = ("customer", "conversation", "message")
+# The executors a workspace's `executor` (and the CLI's `--engine`) may choose; `Engine`
+# and the benchmarks also take the reference interpreter (docs/engine.md).
 EXECUTORS: tuple[str, ...] = ("native", "durable")
+EXECUTOR_NAMES: tuple[str, ...] = (*EXECUTORS, "reference")
 DEFAULT_CHANNELS: tuple[str, ...] = ("sms", "email", "chat", "whatsapp")
 STARTED_BY: tuple[str, ...] = ("customer", "outbound_reply", "teammate")
 # The top-level keys of a workspace file the engine reads; any other key is kept as a

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import builders  # noqa: F401  (the shared test builders: cached here for every test folder)
 import pg_server  # pytest put this directory first on sys.path to import this file
 import pytest
 from hypothesis import settings

@@ -8,6 +8,7 @@ the whole workflow go on the trigger node.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import assert_never
 
 from rules_engine.findings import Finding
 from rules_engine.model import (
@@ -239,15 +240,20 @@ def _missing_steps(workflow: Workflow) -> list[Node]:
 def action_text(action: Action, limit: int = 40) -> str:
     """`assign → team:Billing`, `tag + sms, vip`, `reply “Thanks…”`."""
     value = action.value
-    if action.kind == "assign" and isinstance(value, dict):
-        return "assign → " + ", ".join(f"{k}:{v}" for k, v in value.items())
-    if action.kind == "tag" and isinstance(value, tuple):
-        return "tag + " + ", ".join(str(v) for v in value)
-    if action.kind == "set" and isinstance(value, dict):
-        return "set " + ", ".join(f"{k} = {v}" for k, v in value.items())
-    if action.kind in ("note", "reply"):
-        return f"{action.kind} “{shorten(str(value), limit)}”"
-    return action.kind
+    kind = action.kind
+    match kind:
+        case "assign" if isinstance(value, dict):
+            return "assign → " + ", ".join(f"{k}:{v}" for k, v in value.items())
+        case "tag" if isinstance(value, tuple):
+            return "tag + " + ", ".join(str(v) for v in value)
+        case "set" if isinstance(value, dict):
+            return "set " + ", ".join(f"{k} = {v}" for k, v in value.items())
+        case "note" | "reply":
+            return f"{kind} “{shorten(str(value), limit)}”"
+        case "assign" | "tag" | "set" | "close":
+            return kind
+        case _:
+            assert_never(kind)
 
 
 class _Marks:

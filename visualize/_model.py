@@ -2,7 +2,7 @@
 
 Extractors build it from the validated workflow model (`_extract`, `_overview`), the
 trace and diff passes annotate it (`_trace`, `_diff`), and the renderers (`_dot`,
-`_markdown`) read it.  Nothing here knows about YAML or Graphviz.
+`_table`) read it.  Nothing here knows about YAML or Graphviz.
 """
 
 from __future__ import annotations

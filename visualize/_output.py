@@ -1,16 +1,17 @@
 """Renderers by format name, and writing a diagram's files.
 
-`dot` and `md` are pure Python; `svg` and `png` run the Graphviz `dot` program (plain
-`-Tsvg`: the cairo SVG renderer drops ids and links).
+`dot` and `md` are pure Python; `svg` and `png` go through the `graphviz` package to
+the Graphviz `dot` program (plain `-Tsvg`: the cairo SVG renderer drops ids and links).
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import graphviz as gv
 
 from ._dot import DotOptions, slug, to_dot
 from ._errors import GraphvizMissingError
@@ -36,21 +37,17 @@ class Format:
 
 
 def graphviz(dot_source: str, output: str) -> bytes:
-    """Run `dot -T<output>` on the source."""
-    program = shutil.which("dot")
-    if program is None:
+    """`dot -T<output>` on the source, through the `graphviz` package."""
+    if shutil.which("dot") is None:
         raise GraphvizMissingError(INSTALL_HINT)
-    result = subprocess.run(
-        [program, f"-T{output}"], input=dot_source.encode(), capture_output=True, check=False
-    )
-    if result.returncode != 0:
-        message = result.stderr.decode(errors="replace").strip()
-        raise GraphvizMissingError(f"dot -T{output} failed: {message}")
-    return result.stdout
-
-
-def has_graphviz() -> bool:
-    return shutil.which("dot") is not None
+    try:
+        drawn: bytes = gv.pipe("dot", output, dot_source.encode(), quiet=True)
+    except gv.ExecutableNotFound as error:
+        raise GraphvizMissingError(INSTALL_HINT) from error
+    except gv.CalledProcessError as error:
+        message = (error.stderr or b"").decode(errors="replace").strip()
+        raise GraphvizMissingError(f"dot -T{output} failed: {message}") from error
+    return drawn
 
 
 FORMATS: dict[str, Format] = {

@@ -1,4 +1,4 @@
-"""SMS: phone numbers, content rules, segments and opt-out keywords (SPEC sections 2, 3).
+"""SMS: phone numbers, content rules, segments and opt-out keywords (docs/channels.md).
 
 >>> from channels.sms import SmsChannel, SmsSettings, count_segments
 >>> count_segments("Hi there").segments

@@ -1,4 +1,4 @@
-"""Content rules (SPEC section 3): what may be sent, what is kept when received.
+"""Content rules (docs/channels.md, "Content"): what may be sent, what is kept when received.
 
 | content            | sending                                  | receiving                    |
 |--------------------|------------------------------------------|------------------------------|
@@ -35,7 +35,7 @@ _URL = re.compile(r"https?://[^\s<>\"')\]]+", re.IGNORECASE)
 
 
 def media_kind(content_type: str, *, field: str = "media") -> MediaKind:
-    """The SPEC's kind of a MIME type, or `ContentRefused` for an unknown one."""
+    """The kind of a MIME type (image, video, …), or `ContentRefused` for an unknown one."""
     mime = content_type.strip().lower().split(";", 1)[0].strip()
     if not _MIME.match(mime):
         raise ContentRefused(

@@ -1,4 +1,4 @@
-"""Opt-out keywords (SPEC section 3) and messages that only read like an opt-out."""
+"""Opt-out keywords (docs/channels.md, "Opt-out") and messages that only read like an opt-out."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The `helpdesk-rules` command: one command, subcommands in their own modules.
 
 Each subcommand module has `register(subparsers)`, which adds its parser and sets
-`handler` to a function `(args) -> int` (the exit code).  User errors are one clear
+`handler` to a function `(args) -> int` (the exit code); only the module of the
+subcommand named is imported (all of them for `--help`).  User errors are one clear
 line on standard error and a non-zero exit, never a traceback.
 """
 
@@ -33,21 +34,24 @@ class UsageError(Exception):
     """Bad command-line use: exit status 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser.  Given one of our subcommands, only its module is imported, so that
+    `helpdesk-rules validate` does not load the webhook's or the stores' libraries."""
     parser = argparse.ArgumentParser(
         prog="helpdesk-rules",
         description="Workflow rules engine for help desks that run two-way SMS.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in _COMMANDS:
+    for name in (command,) if command in _COMMANDS else _COMMANDS:
         module = import_module(f"helpdesk.cli._{name}")
         module.register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(arguments[0] if arguments else None)
+    args = parser.parse_args(arguments)
     try:
         code: int = args.handler(args)
     except UsageError as error:

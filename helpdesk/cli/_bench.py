@@ -21,10 +21,9 @@ from rules_engine.errors import ExecutorUnavailable
 from rules_engine.events import ConversationEvent
 from rules_engine.loader import Project, load_project
 from rules_engine.sample import sample_events
+from rules_engine.workspace import EXECUTOR_NAMES
 
 from . import UsageError
-
-EXECUTORS = ("native", "durable", "reference")
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     project = _project(args.workflows, args.workspace)
     events = sample_events(project.workflows, project.workspace, args.events)
     figures, skipped = [], []
-    for name in EXECUTORS:
+    for name in EXECUTOR_NAMES:
         try:
             with Engine(project.workflows, project.workspace, name) as engine:
                 figures.append(measure(engine, name, events))

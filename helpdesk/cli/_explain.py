@@ -24,6 +24,7 @@ from rules_engine.events import BranchVerdict, ConversationEvent, Run
 from rules_engine.loader import load_project
 from rules_engine.model import ActionStep, BranchStep, Workflow, condition_text
 from rules_engine.semantics import parse_timestamp
+from rules_engine.workspace import EXECUTORS
 
 from . import UsageError
 
@@ -37,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="show which workflow would run for one event, and why",
         description="Show which workflow would run for one event and each branch's verdict.",
     )
-    parser.add_argument("--engine", choices=("native", "durable"), help="the executor")
+    parser.add_argument("--engine", choices=EXECUTORS, help="the executor")
     parser.add_argument("--workspace", metavar="FILE", help="the workspace file")
     parser.add_argument("workflows", metavar="WORKFLOW_DIR", help="the workflow directory")
     parser.add_argument("event", metavar="EVENT_JSON", help="a JSON event file, or - for stdin")

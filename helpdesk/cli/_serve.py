@@ -13,10 +13,10 @@ import copy
 import os
 import sys
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from rules_engine.errors import ValidationError, WorkflowError
 from rules_engine.findings import has_errors, summary
+from rules_engine.workspace import EXECUTORS
 
 from .._project import load_desk_project
 from . import UsageError
@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--workflows", default="workflows", metavar="DIR", help="workflow folder")
     parser.add_argument("--workspace", metavar="FILE", help="the workspace file")
-    parser.add_argument("--engine", choices=("native", "durable"), help="the executor")
+    parser.add_argument("--engine", choices=EXECUTORS, help="the executor")
     parser.add_argument(
         "--public-url",
         metavar="URL",
@@ -147,10 +147,13 @@ def _open_desk(config: WebhookConfig) -> HelpDesk | None:
 
 
 def _announce(args: argparse.Namespace, config: WebhookConfig) -> None:
+    from .._postgres import redacted
+
     base = (config.public_url or f"http://{args.host}:{args.port}").rstrip("/")
     check = "on" if config.checks_signature else "OFF (--insecure-skip-signature)"
+    database = redacted(config.database or "")
     print(
-        f"helpdesk-rules serve: {args.workers} worker(s), database {_shown(config.database)}, "
+        f"helpdesk-rules serve: {args.workers} worker(s), database {database}, "
         f"signature check {check}\n"
         f"  messaging webhook (HTTP POST): {base}/twilio/sms\n"
         f"  status callback:               {base}/twilio/status\n"
@@ -198,12 +201,3 @@ def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def _is_postgres(database: str) -> bool:
     return database.lower().startswith(("postgresql://", "postgres://"))
-
-
-def _shown(database: str | None) -> str:
-    """The database for a log line, without a password."""
-    parts = urlsplit(database or "")
-    if not parts.password:
-        return database or ""
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return parts._replace(netloc=netloc).geturl()

@@ -1,6 +1,6 @@
 """`helpdesk-rules simulate EVENTS.jsonl`: events through the channels, the engine and the store.
 
-One JSON event per line (SPEC section 5).  With `--json`, one JSON object per input
+One JSON event per line (the README's tour).  With `--json`, one JSON object per input
 event, in input order; without it, a table and a summary.  Lines that are not JSON
 objects are reported with their line numbers and skipped; the others are processed.
 """
@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from helpdesk import HelpDesk, Outcome, open_store
 from rules_engine.errors import ValidationError, WorkflowError
+from rules_engine.workspace import EXECUTORS
 
 from .._project import desk_engine
 from . import UsageError
@@ -44,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--database", metavar="PATH", help="SQLite path or postgresql:// URL (default: temporary)"
     )
-    parser.add_argument("--engine", choices=("native", "durable"), help="the executor")
+    parser.add_argument("--engine", choices=EXECUTORS, help="the executor")
     parser.add_argument("--json", action="store_true", help="one JSON object per event")
     parser.set_defaults(handler=run)
 

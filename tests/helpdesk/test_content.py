@@ -1,4 +1,4 @@
-"""Content rules for sending and receiving (SPEC section 3)."""
+"""Content rules for sending and receiving (docs/channels.md, "Content")."""
 
 from __future__ import annotations
 

@@ -10,27 +10,27 @@ different customers race too, and a customer's events still arrive in their orde
 
 At the end: every message is stored exactly once; every event was applied once and seen
 once as a duplicate; the decision log, replayed per customer in commit order, never shows
-two open conversations, never appends to a closed conversation, and matches a plain model
-of the four rules event by event; every reply to an outbound message started exactly one
-conversation; and no call needed a retry at all (the lock did its job).
+two open conversations, never appends to a closed conversation, and matches the threading
+oracle (`threading_oracle`) event by event; every reply to an outbound message started
+exactly one conversation; and no call needed a retry at all (the lock did its job).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing
 import random
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from sms_people import T0
+from threading_oracle import State, expected_decision, replay_problems
 
 from helpdesk import ConversationStore, Inbox, PostgresStore, SqliteStore
 
@@ -38,19 +38,22 @@ WORKERS = 8
 CUSTOMERS = tuple(f"+1415555{2000 + n}" for n in range(10))
 MESSAGES = 5000  # inbound and outbound; closes come on top
 PER_ROUND = WORKERS // 2
+
+# Slow: `make test` runs it; `pytest -m 'not slow'` leaves it out while working.
+pytestmark = pytest.mark.slow
+
 STEPS = (
     (timedelta(minutes=1), 50),
     (timedelta(hours=5), 25),
     (timedelta(days=4, hours=23), 15),  # inside the reopen window
     (timedelta(days=6), 10),  # past it, inside the reply window
 )
-REOPEN, REPLY = timedelta(days=5), timedelta(days=7)
 Event = dict[str, object]
 
 
 @dataclass
 class Expected:
-    """What a plain model of the four rules says each event must do."""
+    """What the threading oracle says each event must do."""
 
     rules: dict[str, str] = field(default_factory=dict)  # event id -> rule
     replies: set[str] = field(default_factory=set)
@@ -60,48 +63,31 @@ class Expected:
 def timeline(customer: str, count: int, rng: random.Random, expected: Expected) -> list[Event]:
     """`count` messages for one customer, with closes mixed in, and what each must do."""
     events: list[Event] = []
-    now, is_open, closed_at, pending = T0, False, None, None
+    now, state = T0, State()
     messages = 0
     while messages < count:
         now += rng.choices([s for s, _ in STEPS], [w for _, w in STEPS])[0]
         ident = f"{customer[-4:]}-{len(events)}"
         when = now.isoformat()
         roll = rng.random()
-        if is_open and roll < 0.08:
-            events.append({"type": "close_conversation", "id": f"c{ident}", "at": when})
-            events[-1]["customer"] = customer
-            expected.rules[f"c{ident}"] = "close"
-            is_open, closed_at = False, now
-            continue
-        messages += 1
-        if roll < 0.16:
-            events.append({"type": "outbound_sms", "id": f"OUT{ident}", "at": when, "to": customer})
-            events[-1]["body"] = "Your order shipped"
-            expected.rules[f"OUT{ident}"] = "outbound_message"
-            pending = now
-            continue
-        event_id = f"SM{ident}"
-        events.append({"type": "inbound_sms", "id": event_id, "at": when, "from": customer})
-        events[-1]["body"] = f"message {messages}"
-        rule = inbound_rule(now, is_open, closed_at, pending)
-        expected.rules[event_id] = rule
-        if rule == "reply_to_outbound":
-            expected.replies.add(event_id)
-        is_open, pending = True, None
+        if state.open is not None and roll < 0.08:
+            event: Event = {"type": "close_conversation", "id": f"c{ident}", "at": when}
+            event["customer"] = customer
+        elif roll < 0.16:
+            messages += 1
+            event = {"type": "outbound_sms", "id": f"OUT{ident}", "at": when, "to": customer}
+            event["body"] = "Your order shipped"
+        else:
+            messages += 1
+            event = {"type": "inbound_sms", "id": f"SM{ident}", "at": when, "from": customer}
+            event["body"] = f"message {messages}"
+        events.append(event)
+        outcome, state = expected_decision(state, event)
+        expected.rules[str(event["id"])] = outcome.rule
+        if outcome.rule == "reply_to_outbound":
+            expected.replies.add(str(event["id"]))
     expected.order[customer] = [str(e["id"]) for e in events]
     return events
-
-
-def inbound_rule(
-    now: datetime, is_open: bool, closed_at: datetime | None, pending: datetime | None
-) -> str:
-    if pending is not None and now - pending < REPLY:
-        return "reply_to_outbound"
-    if is_open:
-        return "open_conversation"
-    if closed_at is not None and now - closed_at < REOPEN:
-        return "reopen_window"
-    return "new_conversation"
 
 
 def schedule(seed: int) -> tuple[list[list[Event | None]], Expected, int]:
@@ -205,36 +191,6 @@ def query(backend: str, target: str, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in pg.execute(sql)]
 
 
-def as_list(value: Any) -> list[str]:
-    return list(json.loads(value) if isinstance(value, str) else value)
-
-
-def replay(rows: list[tuple[Any, ...]]) -> dict[str, list[str]]:
-    """Replay the decision log per customer in commit order; return the problems found."""
-    problems: dict[str, list[str]] = {}
-    state: dict[str, dict[str, str]] = {c: {} for c in CUSTOMERS}  # conversation -> status
-    for event_id, customer, decision, seq, closed, reopened in rows:
-        conversations, target = state[customer], f"C{seq}"
-        found = problems.setdefault(customer, [])
-        for closed_id in as_list(closed):
-            if conversations.get(closed_id) != "open":
-                found.append(f"{event_id} closed {closed_id}, which was not open")
-            conversations[closed_id] = "closed"
-        if decision == "new":
-            if target in conversations:
-                found.append(f"{event_id} started {target}, which already existed")
-            conversations[target] = "open"
-        elif decision == "reopen":
-            if reopened != target or conversations.get(target) != "closed":
-                found.append(f"{event_id} reopened {target}, which was not closed")
-            conversations[target] = "open"
-        elif decision == "append" and conversations.get(target) != "open":
-            found.append(f"{event_id} went into {target}, closed before it arrived")
-        if sum(1 for s in conversations.values() if s == "open") > 1:
-            found.append(f"two open conversations after {event_id}")
-    return {customer: found for customer, found in problems.items() if found}
-
-
 # the test -----------------------------------------------------------------------------------
 
 
@@ -278,7 +234,7 @@ def test_the_hammer(backend: str, target: str) -> None:
     )
     for customer in CUSTOMERS:
         assert [r[0] for r in rows if r[1] == customer] == expected.order[customer]
-    assert replay(rows) == {}
+    assert replay_problems(rows) == {}
     open_now = query(backend, target, "SELECT customer FROM conversations WHERE status = 'open'")
     assert max(Counter(open_now).values()) == 1
 

@@ -1,4 +1,4 @@
-"""Model-based test: the adapter against a tiny pure-Python model of the four rules.
+"""Model-based test: the adapter against the threading oracle (`threading_oracle`).
 
 Hypothesis generates timelines of inbound messages (with duplicates), outbound
 messages, closes and teammate starts for two customers, with time steps chosen around
@@ -12,12 +12,12 @@ import itertools
 import shutil
 import sqlite3
 import tempfile
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pg_server
 import psycopg
+import pytest
 from conftest import ALICE, BOB, T0
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -28,11 +28,11 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from threading_oracle import REOPEN, REPLY, Expected, State, expected_decision
 
 from channels.sms import SmsSettings
 from helpdesk import ConversationStore, Inbox, PostgresStore, SqliteStore
 
-REOPEN, REPLY = timedelta(days=5), timedelta(days=7)
 STEPS = st.sampled_from(
     [
         timedelta(0),
@@ -47,39 +47,8 @@ STEPS = st.sampled_from(
 CUSTOMERS = st.sampled_from([ALICE, ALICE, ALICE, BOB])  # mostly one: longer histories
 OPEN_COUNTS = "SELECT customer, COUNT(*) FROM conversations WHERE status = 'open' GROUP BY customer"
 
-
-@dataclass
-class CustomerModel:
-    """The four rules over one customer's state; conversations are numbered 1, 2, ..."""
-
-    open: int | None = None
-    last_closed: tuple[int, datetime] | None = None
-    pending_outbound: datetime | None = None
-    count: int = 0
-    ids: dict[int, str] = field(default_factory=dict)
-
-    def new(self) -> int:
-        self.count += 1
-        return self.count
-
-    def close_open(self, at: datetime) -> None:
-        if self.open is not None:
-            self.last_closed = (self.open, at)
-            self.open = None
-
-    def inbound(self, at: datetime) -> tuple[str, str, int]:
-        sent, self.pending_outbound = self.pending_outbound, None
-        if sent is not None and at - sent < REPLY:
-            self.close_open(at)
-            self.open = self.new()
-            return "new", "reply_to_outbound", self.open
-        if self.open is not None:
-            return "append", "open_conversation", self.open
-        if self.last_closed is not None and at - self.last_closed[1] < REOPEN:
-            self.open, self.last_closed = self.last_closed[0], None
-            return "reopen", "reopen_window", self.open
-        self.open = self.new()
-        return "new", "new_conversation", self.open
+# Slow: `make test` runs it; `pytest -m 'not slow'` leaves it out while working.
+pytestmark = pytest.mark.slow
 
 
 class Threading(RuleBasedStateMachine):
@@ -89,7 +58,8 @@ class Threading(RuleBasedStateMachine):
         super().__init__()
         self.store = self.open_store()
         self.channel = Inbox(self.store, SmsSettings(reopen_window=REOPEN, reply_window=REPLY))
-        self.models = {ALICE: CustomerModel(), BOB: CustomerModel()}
+        self.states = {ALICE: State(), BOB: State()}
+        self.ids: dict[str, dict[int, str]] = {ALICE: {}, BOB: {}}  # number -> store id
         self.now = T0
         self.sent: list[tuple[str, str]] = []  # inbound (id, customer) already applied
         self.serial = 0
@@ -115,23 +85,28 @@ class Threading(RuleBasedStateMachine):
         self.now += step
         return f"{prefix}{self.serial}", self.now.isoformat()
 
-    def _check(self, model: CustomerModel, number: int, conversation_id: str | None) -> None:
-        assert conversation_id is not None
-        assert model.ids.setdefault(number, conversation_id) == conversation_id
+    def _expect(self, customer: str, event: dict[str, object]) -> Expected:
+        expected, self.states[customer] = expected_decision(self.states[customer], event)
+        return expected
+
+    def _id(self, customer: str, number: int | None) -> str:
+        assert number is not None
+        return self.ids[customer][number]
+
+    def _check(self, customer: str, number: int | None, conversation_id: str | None) -> None:
+        assert number is not None and conversation_id is not None
+        assert self.ids[customer].setdefault(number, conversation_id) == conversation_id
 
     @rule(customer=CUSTOMERS, step=STEPS)
     def inbound(self, customer: str, step: timedelta) -> None:
         ident, when = self._next("SM", step)
-        result = self.channel.apply(
-            {"type": "inbound_sms", "id": ident, "at": when, "from": customer, "body": "hi"}
-        )
-        model = self.models[customer]
-        closed_before = model.open
-        decision, rule_name, number = model.inbound(self.now)
-        assert (result.decision, result.rule) == (decision, rule_name)
-        self._check(model, number, result.conversation_id)
-        if rule_name == "reply_to_outbound" and closed_before is not None:
-            assert result.closed == (model.ids[closed_before],)
+        event = {"type": "inbound_sms", "id": ident, "at": when, "from": customer, "body": "hi"}
+        result = self.channel.apply(event)
+        expected = self._expect(customer, event)
+        assert (result.decision, result.rule) == (expected.decision, expected.rule)
+        self._check(customer, expected.conversation, result.conversation_id)
+        if expected.rule == "reply_to_outbound" and expected.closed is not None:
+            assert result.closed == (self._id(customer, expected.closed),)
         self.sent.append((ident, customer))
 
     @precondition(lambda self: bool(self.sent))
@@ -147,24 +122,19 @@ class Threading(RuleBasedStateMachine):
     @rule(customer=CUSTOMERS, step=STEPS)
     def outbound(self, customer: str, step: timedelta) -> None:
         ident, when = self._next("OUT", step)
-        result = self.channel.apply(
-            {"type": "outbound_sms", "id": ident, "at": when, "to": customer, "body": "Sale"}
-        )
-        assert result.decision == "outbound"
-        self.models[customer].pending_outbound = self.now
+        event = {"type": "outbound_sms", "id": ident, "at": when, "to": customer, "body": "Sale"}
+        result = self.channel.apply(event)
+        assert result.decision == self._expect(customer, event).decision == "outbound"
 
     @rule(customer=CUSTOMERS, step=STEPS)
     def close(self, customer: str, step: timedelta) -> None:
         ident, when = self._next("c", step)
-        result = self.channel.apply(
-            {"type": "close_conversation", "id": ident, "at": when, "customer": customer}
-        )
-        model = self.models[customer]
-        if model.open is None:
-            assert result.decision == "rejected"
-            return
-        assert (result.decision, result.conversation_id) == ("closed", model.ids[model.open])
-        model.close_open(self.now)
+        event = {"type": "close_conversation", "id": ident, "at": when, "customer": customer}
+        result = self.channel.apply(event)
+        expected = self._expect(customer, event)
+        assert result.decision == expected.decision
+        if expected.decision == "closed":
+            assert result.conversation_id == self._id(customer, expected.conversation)
 
     @rule(
         customer=CUSTOMERS,
@@ -174,27 +144,28 @@ class Threading(RuleBasedStateMachine):
     def teammate_start(self, customer: str, step: timedelta, if_open: str | None) -> None:
         ident, when = self._next("s", step)
         event = {"type": "start_conversation", "id": ident, "at": when, "to": customer}
-        result = self.channel.apply({**event, "body": "Hello", "if_open": if_open})
-        model = self.models[customer]
-        if model.open is not None and if_open is None:
-            assert result.decision == "rejected"
-            assert result.error is not None and result.error.code == "conversation_open"
-        elif model.open is not None and if_open == "continue":
-            assert (result.decision, result.conversation_id) == ("append", model.ids[model.open])
-        else:
-            old = model.open
-            model.close_open(self.now)
-            model.open = model.new()
-            assert (result.decision, result.started_by) == ("new", "teammate")
-            self._check(model, model.open, result.conversation_id)
-            assert result.closed == (() if old is None else (model.ids[old],))
+        event |= {"body": "Hello", "if_open": if_open}
+        result = self.channel.apply(event)
+        expected = self._expect(customer, event)
+        assert result.decision == expected.decision
+        if expected.decision == "rejected":
+            assert result.error is not None and result.error.code == expected.rule
+            return
+        assert result.rule == expected.rule
+        if expected.decision == "append":
+            assert result.conversation_id == self._id(customer, expected.conversation)
+            return
+        assert result.started_by == "teammate"
+        self._check(customer, expected.conversation, result.conversation_id)
+        closed = () if expected.closed is None else (self._id(customer, expected.closed),)
+        assert result.closed == closed
 
     @invariant()
     def one_open_conversation_per_customer(self) -> None:
         assert all(count == 1 for _customer, count in self.open_counts())
-        for customer, model in self.models.items():
+        for customer, state in self.states.items():
             current = self.channel.open_conversation(customer)
-            expected = None if model.open is None else model.ids.get(model.open)
+            expected = None if state.open is None else self.ids[customer].get(state.open)
             assert (current.id if current else None) == expected
 
 

@@ -13,8 +13,10 @@ import sys
 
 import pytest
 
+from rules_engine.workspace import EXECUTOR_NAMES
+
 DURABLE = sys.version_info < (3, 13)
-EXECUTORS = ("native", "durable", "reference") if DURABLE else ("native", "reference")
+EXECUTORS = tuple(name for name in EXECUTOR_NAMES if DURABLE or name != "durable")
 needs_durable = pytest.mark.skipif(
     not DURABLE, reason="durable_rules 2.0.28 does not import on Python 3.13 and later"
 )

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from builders import UNKNOWN_TRIGGER_WORKFLOW
 from durable_support import EXECUTORS
 
 from helpdesk.cli import main
@@ -36,6 +37,6 @@ def test_bench_prints_figures_for_each_executor(capsys: pytest.CaptureFixture[st
 
 
 def test_bench_refuses_broken_workflows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "w.yaml").write_text("workflow: w\ntrigger: nope\nstart: s\nsteps: {s: {tag: x}}\n")
+    (tmp_path / "w.yaml").write_text(UNKNOWN_TRIGGER_WORKFLOW)
     assert main(["bench", str(tmp_path)]) == 2
     assert "unknown trigger `nope`" in capsys.readouterr().err

@@ -3,34 +3,27 @@
 from __future__ import annotations
 
 import pytest
+from builders import attribute, branch, tagging, workspace
+from builders import workflow as build
 
 from rules_engine import _codegen, _native, semantics
 from rules_engine._native import NativeExecutor
 from rules_engine.compiler import compile_network
 from rules_engine.model import (
-    Action,
-    ActionStep,
     AllOf,
     AnyOf,
-    BranchRow,
-    BranchStep,
     Comparison,
     Condition,
     Not,
     Workflow,
 )
 from rules_engine.reference import ReferenceInterpreter
-from rules_engine.workspace import AttributeSpec, Workspace, builtin_attributes
 
-WORKSPACE = Workspace(
-    attributes={
-        **builtin_attributes(("sms", "email")),
-        "customer.name": AttributeSpec("customer.name", "string"),
-        "customer.seats": AttributeSpec("customer.seats", "number"),
-        "customer.vip": AttributeSpec("customer.vip", "boolean"),
-        "customer.labels": AttributeSpec("customer.labels", "list"),
-    },
-    channels=("sms", "email"),
+WORKSPACE = workspace(
+    attribute("customer.name", "string"),
+    attribute("customer.seats", "number"),
+    attribute("customer.vip", "boolean"),
+    attribute("customer.labels", "list"),
 )
 TRIGGER = "customer_sends_first_message"
 TRICKY_TEXT = (
@@ -63,15 +56,12 @@ def _flow(
     name: str, priority: int, rows: list[Condition], audience: Condition | None = None
 ) -> Workflow:
     targets = [f"t{k}" for k in range(len(rows))]
-    steps: dict[str, BranchStep | ActionStep] = {
-        "route": BranchStep(
-            "route", tuple(BranchRow(c, t) for c, t in zip(rows, targets, strict=True)), "other"
-        ),
-        "other": ActionStep("other", (Action("tag", ("other",)),), None),
-    }
-    for target in targets:
-        steps[target] = ActionStep(target, (Action("tag", (target,)),), None)
-    return Workflow(name, TRIGGER, None, audience, priority, "route", steps, f"{name}.yaml")
+    steps = [
+        branch("route", zip(rows, targets, strict=True), "other"),
+        tagging("other", "other"),
+        *(tagging(target, target) for target in targets),
+    ]
+    return build(name, steps, priority=priority, audience=audience)
 
 
 def _agree(flows: list[Workflow], events: list[dict[str, object]]) -> None:

@@ -8,6 +8,7 @@ each executor must choose the same workflow, path, actions and branch verdicts.
 
 from __future__ import annotations
 
+import pytest
 from durable_support import DURABLE
 from hypothesis import HealthCheck, given, settings
 from strategies import Case, cases
@@ -19,6 +20,9 @@ from rules_engine.reference import ReferenceInterpreter
 from rules_engine.semantics import normalise_attributes
 
 EXAMPLES = 500
+
+# Slow: `make test` runs it; `pytest -m 'not slow'` leaves it out while working.
+pytestmark = pytest.mark.slow
 
 
 @settings(

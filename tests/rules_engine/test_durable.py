@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from builders import attribute, tagging, workspace
+from builders import workflow as build
 from durable_support import DURABLE, needs_durable
 
 from rules_engine import _durable
@@ -41,18 +43,13 @@ from rules_engine.model import (
     Workflow,
 )
 from rules_engine.reference import ReferenceInterpreter
-from rules_engine.workspace import AttributeSpec, Workspace, builtin_attributes
 
 pytestmark = needs_durable
 LIBRARY = load_library() if DURABLE else None
-WORKSPACE = Workspace(
-    attributes={
-        **builtin_attributes(("sms", "email")),
-        "customer.plan": AttributeSpec("customer.plan", "string"),
-        "customer.seats": AttributeSpec("customer.seats", "number"),
-        "customer.vip": AttributeSpec("customer.vip", "boolean"),
-    },
-    channels=("sms", "email"),
+WORKSPACE = workspace(
+    attribute("customer.plan", "string"),
+    attribute("customer.seats", "number"),
+    attribute("customer.vip", "boolean"),
 )
 
 
@@ -192,15 +189,15 @@ def test_trial_compilation_that_fails_is_refused() -> None:
 
 
 def _workflow(name: str, priority: int, audience: Condition | None, **extra: Any) -> Workflow:
-    return Workflow(
-        name=name,
-        trigger="customer_sends_first_message",
-        channels=extra.get("channels"),
-        audience=audience,
+    steps = extra.get("steps", [tagging("go", name)])
+    start = extra.get("start", "go")
+    return build(
+        name,
+        steps,
         priority=priority,
-        start=extra.get("start", "go"),
-        steps=extra.get("steps", {"go": ActionStep("go", (Action("tag", (name,)),), None)}),
-        file=f"{name}.yaml",
+        audience=audience,
+        channels=extra.get("channels"),
+        start=start,
     )
 
 

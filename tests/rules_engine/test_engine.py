@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from builders import BROKEN_WORKFLOW
 from durable_support import EXECUTORS
 
 from rules_engine import _durable
@@ -70,10 +71,7 @@ def test_unknown_triggers_channels_and_wrong_types_are_event_errors() -> None:
 
 
 def test_a_project_with_errors_raises_validation_error(tmp_path: Path) -> None:
-    (tmp_path / "broken.yaml").write_text(
-        "workflow: broken\ntrigger: customer_sends_first_message\npriority: 1\n"
-        "start: nowhere\nsteps:\n  a:\n    tag: [x]\n"
-    )
+    (tmp_path / "broken.yaml").write_text(BROKEN_WORKFLOW)
     with pytest.raises(ValidationError) as caught:
         Engine.from_paths([tmp_path])
     assert caught.value.findings

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from builders import attribute, branch, tagging, workspace
+from builders import workflow as build
 
 from rules_engine import _native, semantics
 from rules_engine._native import NativeExecutor
@@ -12,23 +14,15 @@ from rules_engine.model import (
     Action,
     ActionStep,
     AnyOf,
-    BranchRow,
-    BranchStep,
     Comparison,
     Not,
     Workflow,
 )
 from rules_engine.network import Test
 from rules_engine.reference import ReferenceInterpreter
-from rules_engine.workspace import AttributeSpec, Workspace, builtin_attributes
 
-WORKSPACE = Workspace(
-    attributes={
-        **builtin_attributes(("sms", "email")),
-        "customer.plan": AttributeSpec("customer.plan", "enum", ("free", "pro", "vip")),
-        "customer.seats": AttributeSpec("customer.seats", "number"),
-    },
-    channels=("sms", "email"),
+WORKSPACE = workspace(
+    attribute("customer.plan", "enum", "free", "pro", "vip"), attribute("customer.seats", "number")
 )
 TRIGGER = "customer_sends_first_message"
 VIP = Comparison("customer.plan", "equals", "vip")
@@ -38,19 +32,16 @@ REFUND = Comparison("message.body", "contains", "refund")
 def route(
     priority: int = 1, audience: Comparison | None = None, otherwise: str | None = "plain"
 ) -> Workflow:
-    steps = {
-        "by_plan": BranchStep(
-            "by_plan", (BranchRow(VIP, "vip"), BranchRow(REFUND, "billing")), otherwise
-        ),
-        "vip": ActionStep(
-            "vip", (Action("assign", {"team": "VIP"}), Action("tag", ("vip",))), "greet"
-        ),
-        "greet": ActionStep("greet", (Action("reply", "Hi"),), None),
-        "billing": ActionStep("billing", (Action("assign", {"team": "Billing"}),), None),
-        "plain": ActionStep("plain", (Action("tag", ("sms",)),), None),
-    }
-    return Workflow(
-        f"route{priority}", TRIGGER, ("sms",), audience, priority, "by_plan", steps, "r.yaml"
+    steps = [
+        branch("by_plan", [(VIP, "vip"), (REFUND, "billing")], otherwise),
+        ActionStep("vip", (Action("assign", {"team": "VIP"}), Action("tag", ("vip",))), "greet"),
+        ActionStep("greet", (Action("reply", "Hi"),), None),
+        ActionStep("billing", (Action("assign", {"team": "Billing"}),), None),
+        tagging("plain", "sms"),
+    ]
+    name = f"route{priority}"
+    return build(
+        name, steps, priority=priority, audience=audience, channels=("sms",), file="r.yaml"
     )
 
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from builders import BROKEN_WORKFLOW
 from durable_support import EXECUTORS
 
 from helpdesk.cli import main
@@ -76,10 +77,7 @@ def test_a_missing_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_workflows_with_errors_exit_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "broken.yaml").write_text(
-        "workflow: broken\ntrigger: customer_sends_first_message\npriority: 1\n"
-        "start: nowhere\nsteps:\n  a:\n    tag: [x]\n"
-    )
+    (tmp_path / "broken.yaml").write_text(BROKEN_WORKFLOW)
     assert main(["explain", str(tmp_path), EVENT]) == 1
     err = capsys.readouterr().err
     assert "broken.yaml:" in err and " E-" in err

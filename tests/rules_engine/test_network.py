@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 
 import pytest
+from builders import attribute, tagging, workspace
+from builders import workflow as build
 
 from rules_engine.compiler import compile_network
 from rules_engine.errors import ValidationError
 from rules_engine.model import (
-    Action,
     ActionStep,
     AllOf,
     BranchRow,
@@ -20,15 +21,9 @@ from rules_engine.model import (
     Workflow,
 )
 from rules_engine.network import AllNode, NotNode, TestNode, index_key, node_tests
-from rules_engine.workspace import AttributeSpec, Workspace, builtin_attributes
 
-WORKSPACE = Workspace(
-    attributes={
-        **builtin_attributes(("sms", "email")),
-        "customer.plan": AttributeSpec("customer.plan", "enum", ("free", "pro", "vip")),
-        "customer.seats": AttributeSpec("customer.seats", "number"),
-    },
-    channels=("sms", "email"),
+WORKSPACE = workspace(
+    attribute("customer.plan", "enum", "free", "pro", "vip"), attribute("customer.seats", "number")
 )
 PRO = Comparison("customer.plan", "equals", "pro")
 REFUND = Comparison("message.body", "contains", "refund")
@@ -41,12 +36,8 @@ def workflow(
     channels: tuple[str, ...] | None = None,
     rows: tuple[BranchRow, ...] = (BranchRow(PRO, "done"),),
 ) -> Workflow:
-    steps = {
-        "start": BranchStep("start", rows, "done"),
-        "done": ActionStep("done", (Action("tag", (name,)),), None),
-    }
-    return Workflow(name, "customer_sends_first_message", channels, audience, priority, "start",
-                    steps, f"{name}.yaml")  # fmt: skip
+    steps = [BranchStep("start", rows, "done"), tagging("done", name)]
+    return build(name, steps, priority=priority, audience=audience, channels=channels)
 
 
 def test_every_distinct_test_exists_once_and_is_shared() -> None:
@@ -118,7 +109,6 @@ def test_graphs_no_executor_can_walk_are_refused() -> None:
     broken = workflow("a", 1, rows=(BranchRow(PRO, "nowhere"),))
     with pytest.raises(ValidationError, match="E-unknown-step"):
         compile_network([broken], WORKSPACE)
-    steps = {"x": ActionStep("x", (), "y"), "y": ActionStep("y", (), "x")}
-    loop = Workflow("loop", "customer_sends_first_message", None, None, 1, "x", steps, "l.yaml")
+    loop = build("loop", [ActionStep("x", (), "y"), ActionStep("y", (), "x")])
     with pytest.raises(ValidationError, match="E-cycle"):
         compile_network([loop], WORKSPACE)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from builders import UNKNOWN_TRIGGER_WORKFLOW
 
 from helpdesk.cli import main
 
@@ -125,7 +126,7 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "cannot read" in capsys.readouterr().err
     broken = tmp_path / "broken"
     broken.mkdir()
-    (broken / "w.yaml").write_text("workflow: w\ntrigger: nope\nstart: s\nsteps: {s: {tag: x}}\n")
+    (broken / "w.yaml").write_text(UNKNOWN_TRIGGER_WORKFLOW)
     events = write_events(tmp_path, [])
     assert main(["simulate", "--workflows", str(broken), str(events)]) == 2
     assert "E-schema unknown trigger `nope`" in capsys.readouterr().err

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
+from builders import write_project
 
 from helpdesk.cli import main
 from rules_engine.findings import CODES
 from rules_engine.loader import load_project
 
 EXAMPLES = Path(__file__).parents[2] / "workflows"
-WORKSPACE = (EXAMPLES / "workspace.yaml").read_text()
-
-
-def project_in(tmp_path: Path, **files: str) -> Path:
-    (tmp_path / "workspace.yaml").write_text(WORKSPACE)
-    for name, text in files.items():
-        (tmp_path / f"{name}.yaml").write_text(textwrap.dedent(text).lstrip())
-    return tmp_path
 
 
 def found(path: Path) -> list[tuple[str, str, int, int]]:
@@ -79,7 +71,7 @@ BROKEN_GRAPH = """
 
 
 def test_every_problem_of_a_broken_file_in_one_pass(tmp_path: Path) -> None:
-    assert found(project_in(tmp_path, bad=BROKEN_GRAPH)) == [
+    assert found(write_project(tmp_path, bad=BROKEN_GRAPH)) == [
         ("bad", "E-schema", 2, 10),  # unknown trigger
         ("bad", "W-missing-else", 7, 3),
         ("bad", "E-unknown-attribute", 9, 16),
@@ -94,7 +86,7 @@ def test_every_problem_of_a_broken_file_in_one_pass(tmp_path: Path) -> None:
 
 
 def test_hints_say_what_was_meant(tmp_path: Path) -> None:
-    project = load_project([project_in(tmp_path, bad=BROKEN_GRAPH)])
+    project = load_project([write_project(tmp_path, bad=BROKEN_GRAPH)])
     hints = {f.code: f.hint for f in project.findings}
     assert hints["E-unknown-attribute"] == "did you mean `customer.plan`?"
     assert hints["E-unknown-assignee"] == "did you mean `Billing`?"
@@ -130,7 +122,7 @@ LOGIC = """
 
 
 def test_shadowed_and_unsatisfiable_rows(tmp_path: Path) -> None:
-    assert found(project_in(tmp_path, logic=LOGIC)) == [
+    assert found(write_project(tmp_path, logic=LOGIC)) == [
         ("logic", "W-shadowed-branch", 10, 9),  # gt 5 after gt 3
         ("logic", "W-unsatisfiable", 12, 9),  # gt 5 and lt 2
         ("logic", "W-shadowed-branch", 16, 9),  # contains "REFUND please" after "refund"
@@ -139,7 +131,7 @@ def test_shadowed_and_unsatisfiable_rows(tmp_path: Path) -> None:
 
 def test_a_row_that_only_partly_repeats_is_not_shadowed(tmp_path: Path) -> None:
     # `plan = pro` is caught by the row above, but `vip = true` is not: no finding.
-    findings = found(project_in(tmp_path, logic=LOGIC))
+    findings = found(write_project(tmp_path, logic=LOGIC))
     assert not any(line == 20 for _, _, line, _ in findings)
 
 
@@ -175,7 +167,7 @@ ELSEWHERE = """
 
 
 def test_ties_and_overlaps_between_workflows(tmp_path: Path) -> None:
-    path = project_in(tmp_path, a=TIE_A, b=TIE_B, low=LOW, elsewhere=ELSEWHERE)
+    path = write_project(tmp_path, a=TIE_A, b=TIE_B, low=LOW, elsewhere=ELSEWHERE)
     assert found(path) == [
         ("a", "E-priority-tie", 4, 1),
         ("b", "E-priority-tie", 4, 1),
@@ -187,7 +179,7 @@ def test_ties_and_overlaps_between_workflows(tmp_path: Path) -> None:
 def test_disjoint_audiences_do_not_overlap(tmp_path: Path) -> None:
     other = LOW.replace("workflow: low", "workflow: other").replace("priority: 1", "priority: 2")
     other = other.replace("plan: pro", "plan: free")
-    assert found(project_in(tmp_path, low=LOW, other=other)) == []
+    assert found(write_project(tmp_path, low=LOW, other=other)) == []
 
 
 def test_yaml_words_stay_text_and_get_a_warning(tmp_path: Path) -> None:
@@ -199,7 +191,7 @@ def test_yaml_words_stay_text_and_get_a_warning(tmp_path: Path) -> None:
           s:
             tag: [no, "yes"]
     """
-    project = load_project([project_in(tmp_path, words=text)])
+    project = load_project([write_project(tmp_path, words=text)])
     assert [(f.code, f.location.line) for f in project.findings] == [("W-yaml-bool", 6)]
     action = project.workflows[0].steps["s"].actions[0]  # type: ignore[union-attr]
     assert action.value == ("no", "yes")
@@ -257,8 +249,7 @@ def test_yaml_words_stay_text_and_get_a_warning(tmp_path: Path) -> None:
 def test_shape_problems_point_at_the_node(
     tmp_path: Path, text: str, code: str, line: int, column: int
 ) -> None:
-    (tmp_path / "workspace.yaml").write_text(WORKSPACE)
-    (tmp_path / "w.yaml").write_text(text)
+    write_project(tmp_path, w=text)
     findings = load_project([tmp_path]).findings
     assert (code, line, column) in [(f.code, f.location.line, f.location.column) for f in findings]
     assert all(f.code in CODES for f in findings)
@@ -267,7 +258,7 @@ def test_shape_problems_point_at_the_node(
 def test_validate_prints_findings_and_a_summary(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = project_in(tmp_path, bad=BROKEN_GRAPH)
+    path = write_project(tmp_path, bad=BROKEN_GRAPH)
     assert main(["validate", str(path)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith(f"{path / 'bad.yaml'}:2:10: E-schema unknown trigger")
@@ -275,7 +266,7 @@ def test_validate_prints_findings_and_a_summary(
 
 
 def test_validate_json_and_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = project_in(tmp_path, logic=LOGIC)
+    path = write_project(tmp_path, logic=LOGIC)
     assert main(["validate", str(path)]) == 0
     capsys.readouterr()
     assert main(["validate", "--json", "--strict", str(path)]) == 1
