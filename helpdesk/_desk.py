@@ -26,7 +26,8 @@ from rules_engine.workspace import Workspace
 from ._actions import apply_run, queue_reply
 from ._errors import ChannelError, ConversationOpen, InvalidEvent
 from ._inbox import Inbox
-from ._records import Conversation, ConversationView, Message, Note, RunRecord
+from ._outbox import Outbox
+from ._records import Conversation, ConversationView, Note, RunRecord
 from ._result import ChannelResult, conversation_map, customer_map
 from ._senders import RecordingSender, Sender
 from ._store import ConversationStore, StoreTransaction
@@ -136,6 +137,7 @@ class HelpDesk:
         self.engine = engine
         self.store = store
         self.sender: Sender = sender if sender is not None else RecordingSender()
+        self.outbox = Outbox(store, self.sender)
         self.inbox = Inbox(
             store, settings or settings_of(engine.workspace), on_events=self._run_workflows
         )
@@ -263,27 +265,13 @@ class HelpDesk:
             return ()
         with self.store.snapshot() as view:
             queued = [m for m in view.messages(result.conversation_id) if m.status == "queued"]
-        return tuple(self._send(message) for message in queued if self._claim(message))
+        sent = (self.outbox.send(message) for message in queued if self.outbox.claim(message))
+        return tuple(SentReply(s.id, s.segments, s.status) for s in sent)
 
-    def _send(self, message: Message) -> SentReply:
-        """Send one claimed message and record what the provider said."""
-        try:
-            sid = self.sender.send(message.customer, message.body, reference=message.provider_id)
-            status, sent_sid = "sent", sid
-        except ChannelError:
-            status, sent_sid = "failed", None
-        with self.store.transaction(message.customer) as tx:
-            tx.set_message_status(message.provider_id, status, message.at, sent_sid)
-        return SentReply(message.provider_id, message.segments, status)
-
-    def _claim(self, queued: Message) -> bool:
-        """Move a queued message to `sending`; only one worker wins it."""
-        with self.store.transaction(queued.customer) as tx:
-            message = tx.message(queued.provider_id)
-            if message is None or message.status != "queued":
-                return False
-            tx.set_message_status(message.provider_id, "sending", message.at)
-        return True
+    def send_due(self) -> tuple[SentReply, ...]:
+        """Send every reply still queued, or claimed by a worker that died (`_outbox`)."""
+        sent = self.outbox.send_due()
+        return tuple(SentReply(s.id, s.segments, s.status) for s in sent)
 
     # outcomes --------------------------------------------------------------------------
 

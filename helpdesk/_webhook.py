@@ -19,12 +19,13 @@ in a worker thread and the event loop stays free.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -44,6 +45,8 @@ from twilio.request_validator import RequestValidator
 
 from ._desk import HelpDesk, Outcome
 from ._errors import ServiceMisconfigured, StoreError
+from ._logsafe import once_a_second
+from ._outbox import INTERVAL as OUTBOX_INTERVAL
 from ._senders import RecordingSender, Sender, TwilioSender
 from ._sqlite import SqliteStore
 
@@ -89,6 +92,7 @@ class WebhookConfig:
     skip_signature: bool = False
     send_from: str | None = None
     max_body: int = MAX_BODY
+    outbox_interval: float = OUTBOX_INTERVAL
 
     def __post_init__(self) -> None:
         if not self.auth_token and not self.skip_signature:
@@ -203,11 +207,28 @@ class _Service:
             log.warning("X-Twilio-Signature is NOT checked (--insecure-skip-signature)")
         public = self.config.public_url or "as received"
         log.info("webhook service ready in process %d, public URL %s", os.getpid(), public)
+        sweeper = asyncio.create_task(self._send_due_forever())
         try:
             yield
         finally:
+            sweeper.cancel()
+            with suppress(asyncio.CancelledError):
+                await sweeper
             desk, self._desk = self._desk, None
             await run_in_threadpool(desk.close)
+
+    async def _send_due_forever(self) -> None:
+        """The outbox: replies left queued or unconfirmed by a crash, at start and then
+        every `outbox_interval` seconds (`_outbox`)."""
+        while True:
+            try:
+                sent = await self._write(self.desk.send_due)
+            except Exception as error:  # the next round tries again
+                once_a_second(log, "the outbox could not send due replies: %s", error)
+            else:
+                if sent:
+                    log.info("outbox: sent %d due replies", len(sent))
+            await asyncio.sleep(self.config.outbox_interval)
 
     @property
     def desk(self) -> HelpDesk:
