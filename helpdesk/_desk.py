@@ -25,6 +25,7 @@ from rules_engine.workspace import Workspace
 
 from ._actions import apply_run, queue_reply
 from ._errors import ChannelError, ConversationOpen, InvalidEvent
+from ._guard import event_problem, text_problem
 from ._inbox import Inbox
 from ._outbox import Outbox
 from ._records import Conversation, ConversationView, Note, RunRecord
@@ -166,6 +167,9 @@ class HelpDesk:
 
     def handle(self, event: Mapping[str, object]) -> Outcome:
         """Any event of SPEC section 5; bad input is a `rejected` outcome, never an error."""
+        problem = event_problem(event)
+        if problem is not None:
+            return _refused(event, problem)
         kind = str(event.get("type", ""))
         if kind == "customer":
             refusal = self._customer_attribute_problem(event)
@@ -343,6 +347,25 @@ def _moves_on(current: str | None, new: str) -> bool:
     if current in FINAL_STATUSES:
         return False
     return _STATUS_RANK[new] > _STATUS_RANK.get(current or "", -1)
+
+
+def _refused(event: object, reason: str) -> Outcome:
+    """A `rejected` outcome for an event too broken to read (`_guard`); nothing stored."""
+    ident = event.get("id") if isinstance(event, Mapping) else None
+    kind = event.get("type") if isinstance(event, Mapping) else None
+    return Outcome(
+        event=ident if isinstance(ident, str) and text_problem(ident, "") is None else None,
+        type=kind if isinstance(kind, str) and text_problem(kind, "") is None else "",
+        conversation=None,
+        threading="rejected",
+        started_by=None,
+        closed=(),
+        reason=f"The event cannot be read: {reason}.",
+        workflows=(),
+        state=None,
+        customer=None,
+        opted_out=None,
+    )
 
 
 def _rejected(event: Mapping[str, object], reason: str) -> ChannelResult:
