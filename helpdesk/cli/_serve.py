@@ -13,7 +13,6 @@ import copy
 import os
 import sys
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from rules_engine.errors import ValidationError, WorkflowError
 from rules_engine.findings import has_errors, summary
@@ -202,8 +201,6 @@ def _is_postgres(database: str) -> bool:
 
 def _shown(database: str | None) -> str:
     """The database for a log line, without a password."""
-    parts = urlsplit(database or "")
-    if not parts.password:
-        return database or ""
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return parts._replace(netloc=netloc).geturl()
+    from .._postgres import redacted
+
+    return redacted(database) if database and "://" in database else database or ""
