@@ -25,7 +25,7 @@ from rules_engine.workspace import Workspace
 
 from ._actions import apply_run, queue_reply
 from ._errors import ChannelError, ConversationOpen, InvalidEvent
-from ._guard import event_problem, text_problem
+from ._guard import event_problem, store_refusal, text_problem
 from ._inbox import Inbox
 from ._outbox import Outbox
 from ._records import Conversation, ConversationView, Note, RunRecord
@@ -169,13 +169,19 @@ class HelpDesk:
         """Any event of SPEC section 5; bad input is a `rejected` outcome, never an error."""
         problem = event_problem(event)
         if problem is not None:
-            return _refused(event, problem)
+            return _refused(event, f"The event cannot be read: {problem}.")
         kind = str(event.get("type", ""))
         if kind == "customer":
             refusal = self._customer_attribute_problem(event)
             if refusal is not None:
                 return self._outcome(event, _rejected(event, refusal))
-        result = self.inbox.apply(event)
+        try:
+            result = self.inbox.apply(event)
+        except Exception as error:  # rolled back: nothing was stored
+            refusal = store_refusal(self.store, error)
+            if refusal is None:
+                raise  # StoreBusy, an unreachable database: the caller answers 503
+            return _refused(event, f"The event was not stored: {refusal}.")
         replies = self._send_queued(result)
         return replace(self._outcome(event, result), replies=replies)
 
@@ -350,7 +356,7 @@ def _moves_on(current: str | None, new: str) -> bool:
 
 
 def _refused(event: object, reason: str) -> Outcome:
-    """A `rejected` outcome for an event too broken to read (`_guard`); nothing stored."""
+    """A `rejected` outcome for an event too broken to read or store (`_guard`)."""
     ident = event.get("id") if isinstance(event, Mapping) else None
     kind = event.get("type") if isinstance(event, Mapping) else None
     return Outcome(
@@ -360,7 +366,7 @@ def _refused(event: object, reason: str) -> Outcome:
         threading="rejected",
         started_by=None,
         closed=(),
-        reason=f"The event cannot be read: {reason}.",
+        reason=reason,
         workflows=(),
         state=None,
         customer=None,

@@ -11,14 +11,21 @@ the store (a traceback instead of a `rejected` outcome):
   than `MAX_VALUES` values;
 - an `at` that cannot be converted to UTC (`0001-01-01T00:00:00+01:00`).
 
-`parse_json_line` reads one line of JSON Lines within the same limits.
+`parse_json_line` reads one line of JSON Lines within the same limits, and
+`store_refusal` tells a database error that refuses this event for good (bad data, a
+value over a limit) from one worth trying again (a conflict, a lost connection).
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+
+import psycopg
+
+from ._store import ConversationStore
 
 MAX_DEPTH = 32
 MAX_DIGITS = 100
@@ -144,3 +151,20 @@ def parse_json_line(line: str) -> object:
     if line.count("[") + line.count("{") > MAX_DEPTH and _depth(line) > MAX_DEPTH:
         raise EventTooLarge(f"the JSON is nested deeper than {MAX_DEPTH} levels")
     return json.loads(line, parse_int=_bounded_int)
+
+
+def store_refusal(store: ConversationStore, error: BaseException) -> str | None:
+    """Why the database refused an event for good, or None for an error that running
+    the call again may cure (or that is not the database's)."""
+    if isinstance(error, psycopg.Error) and not store.is_retryable(error):
+        state = f" (SQLSTATE {error.sqlstate})" if error.sqlstate else ""
+        return f"the database refused it{state}: {_first_line(error)}"
+    deterministic = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError)
+    if isinstance(error, deterministic) and not store.is_retryable(error):
+        return f"the database refused it: {_first_line(error)}"
+    return None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:300] if text else type(error).__name__

@@ -46,7 +46,15 @@ Connection = psycopg.Connection[DictRow]
 Row = DictRow
 
 MIGRATION_LOCK = "helpdesk-rules/schema"
-RETRYABLE = (errors.UniqueViolation, errors.SerializationFailure, errors.DeadlockDetected)
+RETRYABLE = (
+    errors.UniqueViolation,
+    errors.SerializationFailure,
+    errors.DeadlockDetected,
+    errors.LockNotAvailable,  # lock_timeout
+)
+# SQLSTATEs of a lost or refused connection (class 08, and the server shutting down or
+# starting): running the call again, on a fresh connection, may succeed.
+_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03")
 
 # Connections a forked child inherited: kept referenced and never closed in the child
 # (closing one would end the parent's session); psycopg does not finish them on exit.
@@ -155,8 +163,15 @@ class PostgresStore:
 
     def is_retryable(self, error: BaseException) -> bool:
         """A conflict, a lock timeout, a lost or refused connection: running the whole
-        call again may succeed (and past the bound the webhook answers 503)."""
-        return isinstance(error, (*RETRYABLE, psycopg.OperationalError))
+        call again may succeed (and past the bound the webhook answers 503).  Any other
+        error is deterministic (a value over the index row size, bad data): running it
+        again would fail the same way, so it is not retried."""
+        if isinstance(error, RETRYABLE):
+            return True
+        if not isinstance(error, psycopg.OperationalError):
+            return False
+        state = error.sqlstate
+        return state is None or state.startswith(_CONNECTION_STATES)
 
     # schema --------------------------------------------------------------------------
 

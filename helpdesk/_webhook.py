@@ -45,7 +45,7 @@ from twilio.request_validator import RequestValidator
 
 from ._desk import HelpDesk, Outcome
 from ._errors import ServiceMisconfigured, StoreError
-from ._logsafe import once_a_second
+from ._logsafe import clean, once_a_second
 from ._outbox import INTERVAL as OUTBOX_INTERVAL
 from ._senders import RecordingSender, Sender, TwilioSender
 from ._sqlite import SqliteStore
@@ -71,7 +71,22 @@ ENV = {
     "skip_signature": "HELPDESK_RULES_INSECURE_SKIP_SIGNATURE",
     "auth_token": "TWILIO_AUTH_TOKEN",
 }
-_MEDIA_FIELD = re.compile(r"Media(?:Url|ContentType)(\d+)")
+# A media index has at most 3 digits (Twilio sends 0-9); longer ones are ignored.
+_MEDIA_FIELD = re.compile(r"Media(?:Url|ContentType)(\d{1,3})")
+# The longest value each field may have; a longer one is a 400 (a provider never sends
+# one, and an id that long would not fit the database's index).  Twilio's SIDs are 34
+# characters, a message body at most 1,600.
+FIELD_LIMITS = {
+    "MessageSid": 64,
+    "SmsMessageSid": 64,
+    "MessageStatus": 32,
+    "From": 64,
+    "To": 64,
+    "Body": 8_000,
+    "ErrorCode": 16,
+}
+MAX_MEDIA_URL = 2_048
+MAX_MEDIA_TYPE = 255
 
 Form = ImmutableMultiDict[str, str]
 DeskFactory = Callable[[], HelpDesk]
@@ -257,20 +272,25 @@ class _Service:
             return form
         sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
         if form.get("ErrorCode"):
-            log.warning("message %s is %s with error code %s", sid, status, form["ErrorCode"])
+            log.warning(
+                "message %s is %s with error code %s",
+                clean(sid),
+                clean(status),
+                clean(form["ErrorCode"]),
+            )
         try:
             unchanged = await self._write(self._apply_status, sid, status, received)
         except UNAVAILABLE as error:
             return _unavailable("status", sid, error)
         if unchanged is not None:
-            log.info("status %r for %s changed nothing: %s", status, sid, unchanged)
+            log.info("status %r for %s changed nothing: %s", clean(status), clean(sid), unchanged)
         return _twiml()
 
     async def health(self, request: Request) -> Response:
         try:
             await run_in_threadpool(self._probe)
         except UNAVAILABLE as error:
-            log.error("health check: the store is unreachable: %s", error)
+            once_a_second(log, "health check: the store is unreachable: %s", error)
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
@@ -302,12 +322,17 @@ class _Service:
         if body is None:
             log.warning("%s: body over %d bytes refused", request.url.path, self.config.max_body)
             return PlainTextResponse("Request body too large.", status_code=413)
-        if request.headers.get("content-type", FORM_TYPE).split(";")[0].strip() != FORM_TYPE:
+        content_type = request.headers.get("content-type", FORM_TYPE).split(";")[0]
+        if content_type.strip().lower() != FORM_TYPE:
             return PlainTextResponse(f"Send {FORM_TYPE}.", status_code=415)
         form = parse_form(body)
         if not self._signature_ok(request, form):
             log.warning("%s: bad or missing X-Twilio-Signature, refused", request.url.path)
             return PlainTextResponse("Invalid X-Twilio-Signature.", status_code=403)
+        problem = form_problem(form)
+        if problem is not None:
+            log.warning("%s: refused with 400: %s", request.url.path, clean(problem))
+            return PlainTextResponse(f"{problem}.", status_code=400)
         return form
 
     def _signature_ok(self, request: Request, form: Form) -> bool:
@@ -342,6 +367,19 @@ def parse_form(body: bytes) -> Form:
     """Form fields, repeated ones kept (the signature covers every value)."""
     text = body.decode("utf-8", errors="replace")
     return ImmutableMultiDict(parse_qsl(text, keep_blank_values=True, errors="replace"))
+
+
+def form_problem(form: Form) -> str | None:
+    """A field longer than any provider sends (`FIELD_LIMITS`), or None."""
+    for key, value in form.multi_items():
+        limit = FIELD_LIMITS.get(key)
+        if key.startswith("MediaUrl"):
+            limit = MAX_MEDIA_URL
+        elif key.startswith("MediaContentType"):
+            limit = MAX_MEDIA_TYPE
+        if limit is not None and len(value) > limit:
+            return f"{key[:40]} is {len(value):,} characters long, over {limit:,}"
+    return None
 
 
 def signed_url(request: Request, public_url: str | None) -> str:
@@ -393,7 +431,9 @@ def _twiml() -> Response:
 
 
 def _unavailable(kind: str, sid: str | None, error: Exception) -> Response:
-    log.error("%s %s not stored, answering 503 so it is delivered again: %s", kind, sid, error)
+    once_a_second(
+        log, "%s %s not stored, answering 503 so it is delivered again: %s", kind, sid, error
+    )
     return PlainTextResponse(
         "The store is busy or unavailable; deliver again.",
         status_code=503,
@@ -403,14 +443,14 @@ def _unavailable(kind: str, sid: str | None, error: Exception) -> Response:
 
 def _log_outcome(outcome: Outcome) -> None:
     if outcome.threading == "rejected":
-        log.warning("inbound %s rejected: %s", outcome.event, outcome.reason)
+        log.warning("inbound %s rejected: %s", clean(outcome.event), clean(outcome.reason, 500))
     elif outcome.threading == "duplicate":
-        log.info("inbound %s is a duplicate delivery: nothing changed", outcome.event)
+        log.info("inbound %s is a duplicate delivery: nothing changed", clean(outcome.event))
     else:
         workflows = ", ".join(run.workflow for run in outcome.workflows) or "no workflow"
         log.info(
             "inbound %s: %s in %s (%s)",
-            outcome.event,
+            clean(outcome.event),
             outcome.threading,
             outcome.conversation,
             workflows,

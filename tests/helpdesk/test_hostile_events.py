@@ -111,7 +111,9 @@ def test_fuzzed_events_never_raise_and_a_rejection_changes_nothing(
 
 
 LINES = {
-    "not-utf8": json.dumps({**SMS, "body": "café"}, ensure_ascii=False).encode().replace(b"\xc3\xa9", b"\xe9"),
+    "not-utf8": json.dumps({**SMS, "body": "café"}, ensure_ascii=False)
+    .encode()
+    .replace(b"\xc3\xa9", b"\xe9"),
     "deep": (json.dumps(SMS)[:-1] + ', "media": ' + "[" * 100_000 + "]" * 100_000 + "}").encode(),
     "digits": (json.dumps(SMS)[:-1] + ', "body": ' + "9" * 5000 + "}").encode(),
     "surrogate": json.dumps({**SMS, "body": "\ud800"}).encode(),
