@@ -42,7 +42,7 @@ def once_a_second(
         _last[key] = (now, 0)
         if len(_last) > 1000:
             _last.clear()
-    shown = tuple(clean(arg) for arg in args)
+    shown = tuple(clean(arg) if isinstance(arg, str | BaseException) else arg for arg in args)
     if held:
         logger.log(level, message + " (and %d more like it in the last second)", *shown, held)
     else:

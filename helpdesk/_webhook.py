@@ -32,6 +32,7 @@ from functools import partial
 from typing import ParamSpec, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
+import anyio
 import anyio.to_thread
 import psycopg
 from anyio import CapacityLimiter
@@ -45,6 +46,7 @@ from twilio.request_validator import RequestValidator
 
 from ._desk import HelpDesk, Outcome
 from ._errors import ServiceMisconfigured, StoreError
+from ._http import quiet_loop_errors
 from ._logsafe import clean, once_a_second
 from ._outbox import INTERVAL as OUTBOX_INTERVAL
 from ._senders import RecordingSender, Sender, TwilioSender
@@ -53,6 +55,8 @@ from ._sqlite import SqliteStore
 log = logging.getLogger("helpdesk_rules.webhook")
 
 MAX_BODY = 64 * 1024
+# Seconds a client has to send the whole body once its headers are in (408 after).
+BODY_TIMEOUT = 10.0
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 SIGNATURE_HEADER = "x-twilio-signature"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -108,6 +112,7 @@ class WebhookConfig:
     send_from: str | None = None
     max_body: int = MAX_BODY
     outbox_interval: float = OUTBOX_INTERVAL
+    body_timeout: float = BODY_TIMEOUT
 
     def __post_init__(self) -> None:
         if not self.auth_token and not self.skip_signature:
@@ -215,6 +220,7 @@ class _Service:
 
     @asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        quiet_loop_errors(asyncio.get_running_loop())
         self._desk = await run_in_threadpool(self._factory)
         if _one_writer(self._desk):
             self._writers = CapacityLimiter(1)
@@ -318,7 +324,18 @@ class _Service:
 
     async def _signed_form(self, request: Request) -> Form | Response:
         """The form fields of a signed request, or the error response to send instead."""
-        body = await read_body(request, self.config.max_body)
+        try:
+            with anyio.fail_after(self.config.body_timeout):
+                body = await read_body(request, self.config.max_body)
+        except TimeoutError:
+            once_a_second(
+                log,
+                "%s: body not received within %.0f s",
+                request.url.path,
+                self.config.body_timeout,
+                level=logging.WARNING,
+            )
+            return PlainTextResponse("Request body too slow.", status_code=408)
         if body is None:
             log.warning("%s: body over %d bytes refused", request.url.path, self.config.max_body)
             return PlainTextResponse("Request body too large.", status_code=413)
