@@ -134,3 +134,40 @@ def test_simulate_reads_a_hostile_line_without_a_traceback(
     lines = [json.loads(line) for line in out.splitlines()]
     assert lines[-1]["event"] == "SM2" and lines[-1]["threading"] == "new"
     assert len(err.strip().splitlines()) <= 2
+
+
+JSON_LINES = st.one_of(
+    st.text(max_size=200),
+    st.recursive(
+        st.none() | st.integers() | st.text(max_size=10) | st.floats(),
+        lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
+        max_leaves=15,
+    ).map(lambda value: json.dumps(value)),
+    st.integers(1, 300).map(lambda n: "[" * n + "]" * n),
+    st.integers(1, 6000).map(lambda n: "9" * n),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(JSON_LINES)
+def test_fuzzed_lines_are_read_or_reported_never_raised(line: str) -> None:
+    from helpdesk.cli._simulate import _parse
+
+    event = _parse(line, 1, "events.jsonl")
+    assert event is None or isinstance(event, dict)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(st.binary(max_size=80) | JSON_LINES.map(str.encode), max_size=4))
+def test_fuzzed_events_files_through_simulate_never_print_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lines: list[bytes]
+) -> None:
+    events = tmp_path / "fuzz.jsonl"
+    events.write_bytes(b"\n".join(line.replace(b"\n", b" ") for line in lines) + b"\n")
+    code = main(["simulate", "--json", "--workflows", str(WORKFLOWS), str(events)])
+    out, err = capsys.readouterr()
+    assert code in (0, 1) and "Traceback" not in out + err
