@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from helpdesk import SqliteStore
 from helpdesk.cli import main
 
 EVENTS = [
@@ -116,6 +117,7 @@ def test_the_table_and_the_database_and_history(
 def test_history_of_an_unknown_conversation(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    SqliteStore(tmp_path / "h.db").close()
     assert main(["history", "--database", str(tmp_path / "h.db"), "C99"]) == 2
     assert "C99" in capsys.readouterr().err
 
