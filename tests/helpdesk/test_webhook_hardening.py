@@ -123,3 +123,33 @@ def test_only_conflicts_and_lost_connections_are_retried(postgres_url: str) -> N
         assert store_refusal(store, psycopg.errors.SerializationFailure("x")) is None
     finally:
         store.close()
+
+
+def test_health_answers_while_a_decision_is_busy(tmp_path: Path) -> None:
+    """The decision runs in a worker thread: a slow one (here a reply that takes 2 s to
+    send) does not hold the event loop, and /health answers at once."""
+    import threading
+    import time
+
+    from helpdesk import SqliteStore
+
+    class SlowSender:
+        def send(self, to: str, body: str, *, reference: str) -> str:
+            time.sleep(2)
+            return reference
+
+    desk = HelpDesk(
+        Engine.from_paths([WORKFLOWS]), SqliteStore(tmp_path / "h.db"), sender=SlowSender()
+    )
+    with served(WebhookConfig(public_url=PUBLIC, auth_token=TOKEN), desk) as client:
+        service = Service(client, desk, tmp_path / "h.db")
+        busy = threading.Thread(
+            target=service.post, args=("/twilio/sms", sms("SMbusy1", "+14155550176", "HELP"))
+        )
+        busy.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        assert client.get("/health").status_code == 200
+        assert time.monotonic() - started < 1.0
+        assert busy.is_alive()  # the slow decision was still running
+        busy.join(10)
