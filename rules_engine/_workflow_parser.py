@@ -140,7 +140,7 @@ class WorkflowParser:
     def _steps(self, node: Node) -> dict[str, Step] | None:
         if isinstance(node, MappingNode) and len(node.value) > MAX_STEPS:
             message = f"the workflow has {len(node.value):,} steps, over the limit of {MAX_STEPS:,}"
-            self.reader.report("E-too-large", node, message, "split it into several workflows")
+            self.reader.report("E-schema", node, message, "split it into several workflows")
             return None
         steps: dict[str, Step] = {}
         for name, key_node, value in self.reader.items(node, "`steps`"):

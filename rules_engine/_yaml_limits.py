@@ -4,14 +4,14 @@
 at a line and column rather than a traceback or a stall:
 
 - a control character or NUL, which YAML does not allow (`E-syntax`);
-- nesting deeper than `MAX_DEPTH` levels (`E-too-large`), which would otherwise
+- nesting deeper than `MAX_DEPTH` levels (`E-syntax`), which would otherwise
   exhaust Python's stack;
 - an alias inside the collection its anchor names (`a: &a [*a]`), a cycle no reader
   can walk (`E-syntax`);
-- more than `MAX_NODES` nodes once aliases are expanded (`E-too-large`): the "billion
+- more than `MAX_NODES` nodes once aliases are expanded (`E-syntax`): the "billion
   laughs" (nine levels of ten aliases each) is refused after one pass over the distinct
   nodes, each aliased node counted once however many times it is used;
-- an integer of more than `MAX_DIGITS` digits (`E-too-large`).
+- an integer of more than `MAX_DIGITS` digits (`E-syntax`).
 
 A file of over `MAX_EVENTS` YAML values is refused after a fast count (libyaml) before
 the reader that keeps marks runs.  Files over `MAX_FILE_BYTES` are refused before they
@@ -74,7 +74,7 @@ class _GuardedLoader(_yaml._Loader):
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise YamlLimitError(
-                "E-too-large",
+                "E-syntax",
                 self._at(event.start_mark),
                 f"the nesting is deeper than {MAX_DEPTH} levels",
                 "a workflow needs a few levels; flatten the conditions with `all`/`any`",
@@ -137,7 +137,7 @@ def _count_events(text: str, file: str) -> None:
         for count, event in enumerate(yaml.parse(text, Loader=yaml.CSafeLoader), start=1):
             if count > MAX_EVENTS:
                 raise YamlLimitError(
-                    "E-too-large",
+                    "E-syntax",
                     _GuardedLoader._at_mark(file, event.start_mark),
                     f"the file holds over {MAX_EVENTS:,} YAML values",
                     f"a workflow has at most {MAX_STEPS:,} steps; split it into several",
@@ -178,7 +178,7 @@ def _check_size(root: Node, file: str) -> None:
         sizes[id(node)] = size
         if size > MAX_NODES:
             raise YamlLimitError(
-                "E-too-large",
+                "E-syntax",
                 _yaml.location(node, file),
                 f"with its aliases expanded this holds over {MAX_NODES:,} values",
                 "aliases that repeat aliases multiply: write the values out, or fewer of them",
@@ -197,7 +197,7 @@ def _check_scalar(node: ScalarNode, file: str) -> None:
     text = str(node.value)
     if node.tag == _INT and sum(c.isdigit() for c in text) > MAX_DIGITS:
         raise YamlLimitError(
-            "E-too-large",
+            "E-syntax",
             _yaml.location(node, file),
             f"a number of {len(text)} digits",
             f"numbers have at most {MAX_DIGITS} digits; quote it if it is text",

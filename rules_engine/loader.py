@@ -128,7 +128,7 @@ def _text(path: Path, reader: Reader) -> str | None:
     if len(data) > limit:
         message = f"the file is over {limit:,} bytes"
         hint = "split the workflows into several files"
-        reader.report("E-too-large", reader_location(reader), message, hint)
+        reader.report("E-syntax", reader_location(reader), message, hint)
         return None
     try:
         return data.decode("utf-8")

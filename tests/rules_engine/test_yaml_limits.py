@@ -36,13 +36,13 @@ CASES = {
     "bell": (b"workflow: a\x07\n", "E-syntax", (1, 12)),
     "nul": (b"workflow: a\x00\n", "E-syntax", (1, 12)),
     "self-alias": (b"a: &a [*a]\n", "E-syntax", (1, 8)),
-    "deep": (b"a: " + b"[" * 1000 + b"]" * 1000 + b"\n", "E-too-large", (1, 103)),
-    "digits": (b"workflow: x\npriority: " + b"9" * 5000 + b"\n", "E-too-large", (2, 11)),
+    "deep": (b"a: " + b"[" * 1000 + b"]" * 1000 + b"\n", "E-syntax", (1, 103)),
+    "digits": (b"workflow: x\npriority: " + b"9" * 5000 + b"\n", "E-syntax", (2, 11)),
     "latin-1": (b"workflow: caf\xe9\n", "E-syntax", (1, 1)),
-    "billion-laughs": (LAUGHS.encode(), "E-too-large", None),
-    "over-a-megabyte": (b"#" * 1_100_000, "E-too-large", (1, 1)),
-    "20000-steps": (_chain(20_000), "E-too-large", None),
-    "3000-steps": (_chain(3_000), "E-too-large", (6, 3)),
+    "billion-laughs": (LAUGHS.encode(), "E-syntax", None),
+    "over-a-megabyte": (b"#" * 1_100_000, "E-syntax", (1, 1)),
+    "20000-steps": (_chain(20_000), "E-syntax", None),
+    "3000-steps": (_chain(3_000), "E-schema", (6, 3)),
 }
 
 
