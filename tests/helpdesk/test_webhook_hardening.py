@@ -153,3 +153,23 @@ def test_health_answers_while_a_decision_is_busy(tmp_path: Path) -> None:
         assert time.monotonic() - started < 1.0
         assert busy.is_alive()  # the slow decision was still running
         busy.join(10)
+
+
+def test_a_body_that_does_not_arrive_is_a_408(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    desk = make_desk(tmp_path / "h.db")
+    config = WebhookConfig(public_url=PUBLIC, auth_token=TOKEN, body_timeout=0.5)
+    with served(config, desk) as client:
+        host, port = client.base_url.host, client.base_url.port
+        with socket.create_connection((host, port or 80), timeout=5) as sock:
+            sock.sendall(
+                b"POST /twilio/sms HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n"
+                b"Content-Length: 100\r\n\r\nFrom=%2B1"
+            )
+            started = time.monotonic()
+            answer = sock.recv(1024)
+        assert answer.startswith(b"HTTP/1.1 408"), answer
+        assert time.monotonic() - started < 3
