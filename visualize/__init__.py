@@ -14,7 +14,7 @@ from ._dot import DotOptions, to_dot
 from ._errors import GraphvizMissingError, RevisionError, TraceError, VisualizeError
 from ._extract import workflow_diagram
 from ._model import Diagram
-from ._output import FORMATS, render, write_diagram
+from ._output import FORMATS, file_stem, render, write_diagram
 from ._overview import OverviewOptions, overview_diagram
 from ._review import Review, build_review, write_review
 from ._sources import load_revision, pair_workflows
@@ -35,6 +35,7 @@ __all__ = [
     "WorkflowDiff",
     "build_review",
     "diff_workflows",
+    "file_stem",
     "load_revision",
     "load_traces",
     "overview_diagram",

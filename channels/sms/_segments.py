@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ._smart_map import TWILIO_SMART_ENCODING
+
 Encoding = Literal["GSM-7", "UCS-2"]
 
 GSM7_BASIC = frozenset(
@@ -21,21 +23,21 @@ GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 
 _LIMITS: dict[Encoding, tuple[int, int]] = {"GSM-7": (160, 153), "UCS-2": (70, 67)}
 
-# Unicode look-alikes and their GSM-7 spelling ("smart encoding").
+# Unicode look-alikes and their GSM-7 spelling ("smart encoding"): every character
+# Twilio's own smart encoding rewrites, as it rewrites it (`_smart_map`: no-break and
+# other wide spaces become two spaces, a tab seven), so that a text counts the same
+# segments here as in Twilio's calculator.  Two exceptions keep the meaning: Twilio maps
+# `‹` to `>` and `›` to `<`; here they keep their direction (same length, same count).
+# (U+2017 is `_` as in the calculator's source; its published build has `'`.)
+# Then a few look-alikes Twilio leaves alone but that have an obvious GSM-7 spelling.
 _SMART: dict[str, str] = {
-    **dict.fromkeys("‘’‚‛′‵`´", "'"),
-    **dict.fromkeys("“”„‟″‶«»", '"'),
-    **dict.fromkeys("‐‑‒–—―−", "-"),
-    **dict.fromkeys("\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007", " "),
-    **dict.fromkeys("\u2008\u2009\u200a\u202f\u205f\u3000\t", " "),
-    **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad", ""),
-    "…": "...",
-    "•": "-",
+    **TWILIO_SMART_ENCODING,
     "‹": "<",
     "›": ">",
-    "ˆ": "^",
-    "˜": "~",
-    "÷": "/",
+    **dict.fromkeys("′‵", "'"),
+    **dict.fromkeys("″‶", '"'),
+    **dict.fromkeys("‑‒−", "-"),
+    **dict.fromkeys("\u200c\u200d\u00ad", ""),
     "×": "x",
 }
 

@@ -183,6 +183,8 @@ def _serve_many(args: argparse.Namespace, config: WebhookConfig) -> None:
 def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
     from uvicorn.config import LOGGING_CONFIG
 
+    from .._http import BACKLOG, LIMIT_CONCURRENCY
+
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["helpdesk_rules"] = {
         "handlers": ["default"],
@@ -195,6 +197,11 @@ def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
         "log_config": log_config,
         "ws": "none",  # no websockets here: do not import a websockets library
         "lifespan": "on",
+        # Slow and numerous clients (`helpdesk/_http.py`): a header timeout, a cap on
+        # open connections, 503 past LIMIT_CONCURRENCY requests in progress.
+        "http": "helpdesk._http:GuardedH11Protocol",
+        "limit_concurrency": LIMIT_CONCURRENCY,
+        "backlog": BACKLOG,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN,
     }
 

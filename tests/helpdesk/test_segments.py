@@ -68,7 +68,9 @@ def test_describe() -> None:
 
 
 def test_smart_encoding() -> None:
-    assert smart_encode("“Hi” — it’s\u00a0here…") == '"Hi" - it\'s here...'
+    assert smart_encode("“Hi” — it’s here…") == '"Hi" - it\'s here...'
+    # As Twilio's smart encoding (and its calculator) write a no-break space: two spaces.
+    assert smart_encode("it’s\u00a0here") == "it's  here"
     text = "It’s " + "a" * 80
     suggestion = suggest_smart_encoding(text)
     assert suggestion is not None

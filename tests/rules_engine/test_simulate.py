@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from builders import UNKNOWN_TRIGGER_WORKFLOW
 
+from helpdesk import SqliteStore
 from helpdesk.cli import main
 
 EVENTS = [
@@ -117,6 +118,7 @@ def test_the_table_and_the_database_and_history(
 def test_history_of_an_unknown_conversation(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    SqliteStore(tmp_path / "h.db").close()
     assert main(["history", "--database", str(tmp_path / "h.db"), "C99"]) == 2
     assert "C99" in capsys.readouterr().err
 

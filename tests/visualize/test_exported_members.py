@@ -20,6 +20,7 @@ def test_all_is_locked() -> None:
         "WorkflowDiff",
         "build_review",
         "diff_workflows",
+        "file_stem",
         "load_revision",
         "load_traces",
         "overview_diagram",
