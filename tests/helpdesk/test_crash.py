@@ -42,9 +42,11 @@ pytestmark = pytest.mark.slow
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CUSTOMERS = 12
-ROUNDS = 200  # at most; clients stop starting new messages after LOAD_SECONDS
+ROUNDS = 200  # at most; clients stop starting new messages when the load ends
 CLIENTS = 4
-LOAD_SECONDS = 18.0
+LOAD_SECONDS = 18.0  # the load runs at least this long, and until MIN_KILLS kills...
+MIN_KILLS = 3
+MAX_LOAD_SECONDS = 120.0  # ...but never longer than this (a slow machine restarts slowly)
 LEASE = 2.0
 
 
@@ -56,7 +58,12 @@ class Ledger:
     kills: int = 0
     stranded_at_kill: int = 0
     end: float = 0.0
+    hard_end: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def running(self) -> bool:
+        now = time.monotonic()
+        return now < self.hard_end and (now < self.end or self.kills < MIN_KILLS)
 
 
 class Service:
@@ -154,7 +161,7 @@ def _client(service: Service, customers: list[int], ledger: Ledger) -> None:
     base = f"http://127.0.0.1:{service.port}"
     with httpx.Client(base_url=base, trust_env=False) as client:
         for round_ in range(ROUNDS):
-            if time.monotonic() > ledger.end:
+            if not ledger.running():
                 return
             for n in customers:
                 with ledger.lock:
@@ -165,7 +172,7 @@ def _client(service: Service, customers: list[int], ledger: Ledger) -> None:
 
 
 def _killer(service: Service, ledger: Ledger, done: threading.Event) -> None:
-    while time.monotonic() < ledger.end and not done.is_set():
+    while ledger.running() and not done.is_set():
         time.sleep(random.uniform(0.3, 2.0))
         service.kill()
         ledger.kills += 1
@@ -196,6 +203,7 @@ def run_crash_test(database: str, workers: int, tmp: Path) -> dict[str, int]:
     service = Service(database, workers, tmp)
     ledger = Ledger()
     ledger.end = time.monotonic() + LOAD_SECONDS
+    ledger.hard_end = time.monotonic() + MAX_LOAD_SECONDS
     service.start()
     try:
         assert service.healthy(time.monotonic() + 30), (tmp / "service.log").read_text()
@@ -207,7 +215,7 @@ def run_crash_test(database: str, workers: int, tmp: Path) -> dict[str, int]:
         for thread in clients:
             thread.start()
         for thread in clients:
-            thread.join(120)
+            thread.join(MAX_LOAD_SECONDS + 60)
         done.set()
         killer.join(60)
         assert service.healthy(time.monotonic() + 30)
@@ -261,7 +269,6 @@ def _verify(database: str, ledger: Ledger, tmp: Path) -> dict[str, int]:
         "replies_stranded": sum(1 for _, status in replies if status in ("queued", "sending")),
         "replies_never_sent": len(reply_ids - set(calls)),
         "provider_keys_unknown": len(set(calls) - reply_ids),
-        "texted_twice": 0,  # the provider keeps one text per key; every key is one reply
         "retries_absorbed_by_key": sum(count - 1 for count in calls.values()),
     }
     print("crash test:", result)
@@ -269,7 +276,7 @@ def _verify(database: str, ledger: Ledger, tmp: Path) -> dict[str, int]:
 
 
 def _check(result: dict[str, int]) -> None:
-    assert result["kills"] >= 3
+    assert result["kills"] >= MIN_KILLS
     assert result["messages_acknowledged"] == result["messages_sent_by_clients"] > 0
     for key in (
         "acknowledged_missing",
@@ -284,12 +291,12 @@ def _check(result: dict[str, int]) -> None:
     assert result["replies"] > 0
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(300)
 def test_sqlite_survives_sigkill_under_load(tmp_path: Path) -> None:
     _check(run_crash_test(str(tmp_path / "helpdesk.db"), 1, tmp_path))
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(300)
 def test_postgres_with_two_workers_survives_sigkill_under_load(
     tmp_path: Path, postgres_url: str
 ) -> None:
