@@ -54,7 +54,8 @@ class Node:
     """A box on the picture.
 
     `key` is the stable name edges use; `rows` only for branches; `target` is the key of
-    the node an action (or the trigger, or the filter) leads to.
+    the node an action (or the trigger, or the filter) leads to.  `lines` may be wrapped
+    and shortened (with `…`); `full` is what they say in full, when it differs.
     """
 
     key: str
@@ -68,6 +69,7 @@ class Node:
     was: str | None = None
     target: str | None = None
     tooltip: str = ""
+    full: str = ""
 
 
 @dataclass(frozen=True)

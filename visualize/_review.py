@@ -28,7 +28,7 @@ from ._output import graphviz
 from ._overview import overview_diagram
 from ._page import CSS, SCRIPT
 from ._sources import pair_workflows
-from ._style import legend
+from ._style import STATUS, legend
 from ._table import TableRow, table_rows
 
 PAGE = DotOptions(links="page")
@@ -114,6 +114,7 @@ def _workflow_dict(review: WorkflowReview) -> dict[str, object]:
         else {
             "summary": diff.summary,
             "counts": diff.counts,
+            "changes": [change.to_dict() for change in diff.changes],
             "rows": _rows(diff.diagram),
         },
         "rows": _rows(review.diagram),
@@ -208,6 +209,7 @@ class _Page:
         ]
         if diff is not None:
             parts += ["<h4>Change</h4>", f'<div class="picture">{inline_svg(diff.diagram)}</div>']
+            parts += ["<h4>Every changed field</h4>", _changes(diff)]
         parts += self._body(review)
         return "\n".join([*parts, "</article>"])
 
@@ -267,6 +269,18 @@ def _finding_row(finding: Finding) -> str:
         f'<td><a href="{href}">{escape(str(loc))}</a></td>'
         f"<td>{escape(finding.message)}</td><td>{escape(finding.hint or '')}</td></tr>"
     )
+
+
+def _changes(diff: WorkflowDiff) -> str:
+    """The field-by-field changes, texts in full."""
+    body = "".join(
+        f'<tr class="{c.kind}"><td>{STATUS[c.kind].glyph} {c.kind}</td>'
+        f'<td class="code">{escape(c.path)}</td><td>{escape(c.old or "")}</td>'
+        f"<td>{escape(c.new or '')}</td></tr>"
+        for c in diff.changes
+    )
+    head = "<tr><th>change</th><th>field</th><th>was</th><th>now</th></tr>"
+    return f'<table class="changes"><thead>{head}</thead><tbody>{body}</tbody></table>'
 
 
 def _table(rows: Sequence[TableRow]) -> str:

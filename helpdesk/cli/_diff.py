@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
     changed = [d for d in diffs if d.changed]
     for diff in changed:
         print(f"{diff.name}: {diff.summary}")
+        for change in diff.changes:
+            print(f"  {change.text()}")
     if not changed:
         print("no workflow changed")
     if args.out:
