@@ -13,6 +13,7 @@ from ._diff import WorkflowDiff, diff_workflows
 from ._dot import DotOptions, to_dot
 from ._errors import GraphvizMissingError, RevisionError, TraceError, VisualizeError
 from ._extract import workflow_diagram
+from ._markdown import review_markdown
 from ._model import Diagram
 from ._output import FORMATS, render, write_diagram
 from ._overview import OverviewOptions, overview_diagram
@@ -40,6 +41,7 @@ __all__ = [
     "overview_diagram",
     "pair_workflows",
     "render",
+    "review_markdown",
     "to_dot",
     "to_markdown",
     "trace_diagram",

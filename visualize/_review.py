@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -30,6 +30,7 @@ from ._page import CSS, SCRIPT
 from ._sources import pair_workflows
 from ._style import STATUS, legend
 from ._table import TableRow, table_rows
+from ._traffic import traffic_html
 
 PAGE = DotOptions(links="page")
 
@@ -53,6 +54,7 @@ class Review:
     base: str | None
     workflows: tuple[WorkflowReview, ...]
     overview: Diagram
+    traffic: Mapping[str, object] | None = None  # what replaying events showed, as data
 
     def summary(self) -> str:
         text = summary(self.project.findings, len(self.project.files))
@@ -68,12 +70,20 @@ class Review:
             "findings": [f.to_dict() for f in self.project.findings],
             "overview": _rows(self.overview),
             "workflows": [_workflow_dict(w) for w in self.workflows],
+            "traffic": self.traffic,
             "legend": [entry.__dict__ for entry in legend()],
         }
 
 
-def build_review(project: Project, base: Project | None = None, rev: str | None = None) -> Review:
-    """Everything the page shows; `base` is the project at revision `rev`."""
+def build_review(
+    project: Project,
+    base: Project | None = None,
+    rev: str | None = None,
+    traffic: Mapping[str, object] | None = None,
+) -> Review:
+    """Everything the page shows; `base` is the project at revision `rev`; `traffic` is
+    what replaying recorded events through both versions showed (plain data: see
+    `helpdesk._replay.TrafficChange.to_dict`)."""
     reviews = []
     old = base.workflows if base is not None else ()
     pairs = (
@@ -84,7 +94,7 @@ def build_review(project: Project, base: Project | None = None, rev: str | None 
     for name, before, after in pairs:
         reviews.append(_workflow_review(name, before, after, project, rev))
     overview = overview_diagram(project.workflows, project.findings)
-    return Review(project, rev, tuple(reviews), overview)
+    return Review(project, rev, tuple(reviews), overview, traffic)
 
 
 def _workflow_review(
@@ -154,6 +164,7 @@ class _Page:
             "<h1>Workflow review</h1>",
             f'<p class="summary" id="summary">{escape(self.review.summary())}</p>',
             self._findings(),
+            traffic_html(self.review.traffic),
             self._overview(),
             *self._workflows(),
             self._other_sources(),

@@ -25,6 +25,7 @@ def test_all_is_locked() -> None:
         "overview_diagram",
         "pair_workflows",
         "render",
+        "review_markdown",
         "to_dot",
         "to_markdown",
         "trace_diagram",
