@@ -20,7 +20,7 @@ from ._overview import OverviewOptions, overview_diagram
 from ._review import Review, build_review, write_review
 from ._sources import load_revision, pair_workflows
 from ._table import to_markdown
-from ._trace import Trace, load_traces, trace_diagram
+from ._trace import Trace, load_runs, load_traces, trace_diagram, traffic_diagram
 
 __all__ = [
     "FORMATS",
@@ -37,6 +37,7 @@ __all__ = [
     "build_review",
     "diff_workflows",
     "load_revision",
+    "load_runs",
     "load_traces",
     "overview_diagram",
     "pair_workflows",
@@ -45,6 +46,7 @@ __all__ = [
     "to_dot",
     "to_markdown",
     "trace_diagram",
+    "traffic_diagram",
     "workflow_diagram",
     "write_diagram",
     "write_review",

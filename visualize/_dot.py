@@ -173,7 +173,7 @@ class _DotWriter:
             "id": edge_id,
             "class": edge.status,
             "color": style.colour,
-            "penwidth": str(style.penwidth),
+            "penwidth": str(edge.penwidth or style.penwidth),
         }
         if style.line == "dashed":
             pairs["style"] = "dashed"
@@ -304,7 +304,7 @@ class _BranchTable:
         number = self._number(row)
         return (
             f'<tr><td align="left"{fill}>{number}</td>'
-            f'<td align="left"{fill}{attrs}>{text}</td>'
+            f'<td align="left" balign="left"{fill}{attrs}>{text}</td>'
             f'<td align="right" port="{row.port}"{fill}>{verdict}</td></tr>'
         )
 
@@ -322,6 +322,10 @@ class _BranchTable:
         text = _struck(text, row.status)
         if row.was:
             text += "  " + '<br align="left"/>'.join(_was(line) for line in wrap(row.was))
+        if row.note:
+            colour = STATUS["trace"].colour
+            text += f'  <font point-size="9" color="{colour}"><b>{html(row.note)}</b></font>'
+
         text += "".join(f"  ⚠ {html(mark.code)}" for mark in row.marks)
         dim = row.verdict == "not_evaluated" or (row.verdict == "false" and row.is_else)
         return self._muted(text, dim)

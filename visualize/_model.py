@@ -43,6 +43,7 @@ class Row:
     marks: tuple[Mark, ...] = ()
     detail: str = ""
     old_target: str | None = None
+    note: str = ""  # traffic: how many runs took this row, e.g. `412 · 41%`
 
     @property
     def is_else(self) -> bool:
@@ -83,6 +84,7 @@ class Edge:
     label: str = ""
     tooltip: str = ""
     constraint: bool = True
+    penwidth: float = 0.0  # 0: the status's width; traffic: wider for a larger share
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ routed differently, which replies are now (no longer) sent, and the CI gate."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,33 @@ def test_compare_counts_events_conversations_and_replies() -> None:
     assert change.now_sent == (("new", 1, ("E4",)),)
     assert change.no_longer_sent == (("hi", 1, ("E0",)),)
     assert change.percent == 80.0
+
+
+def test_render_draws_how_many_runs_took_each_edge_and_row(
+    events: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["simulate", str(events), "--workflows", str(EXAMPLES), "--json"]) == 0
+    decisions = tmp_path / "decisions.jsonl"
+    decisions.write_text(capsys.readouterr().out)
+    out = tmp_path / "out"
+    args = ["render", str(EXAMPLES), "--out", str(out), "--format", "dot", "--trace"]
+    assert main([*args, str(decisions)]) == 0
+    dot = (out / "route-inbound-sms.trace.dot").read_text()
+    runs = int(dot.split("traffic: ")[1].split(" runs")[0])
+    assert runs > 10
+    labels = re.findall(
+        r'id="route-inbound-sms_2etrace--step-by_plan--(?:r\d|else)--[^"]*"'
+        r".*?label=<<b>(\d+) · ",
+        dot,
+    )
+    assert len(labels) == 4, "three rows and else"
+    assert sum(int(n) for n in labels) == runs, "every run leaves by_plan by one row"
+    table = (out / "route-inbound-sms.trace.md").read_text()
+    assert "| ◆ by_plan | 1 | customer.plan in [enterprise, premium] | vip | " in table
+    event = next(
+        json.loads(line)["event"]
+        for line in decisions.read_text().splitlines()
+        if any(r["workflow"] == "route-inbound-sms" for r in json.loads(line)["workflows"])
+    )
+    assert main([*args, str(decisions), "--trace-event", event]) == 0
+    assert f"trace: event {event}" in (out / "route-inbound-sms.trace.dot").read_text()
