@@ -1,5 +1,5 @@
 """The routing overview: triggers and channels → workflows in priority order →
-assignees, with conflicts (E-priority-tie, W-overlap) marked.  With many workflows
+assignees, with conflicts (E-priority-tie, W-shadowed-workflow) marked.  With many workflows
 each group keeps its highest-priority and conflicting workflows and folds the rest.
 """
 
@@ -14,7 +14,7 @@ from rules_engine.model import TRIGGERS, ActionStep, Workflow
 from ._extract import pretty, shorten
 from ._model import Diagram, Edge, Mark, Node
 
-CONFLICTS = ("E-priority-tie", "W-overlap")
+CONFLICTS = ("E-priority-tie", "W-shadowed-workflow")
 
 
 @dataclass(frozen=True)

@@ -174,14 +174,69 @@ ELSEWHERE = """
 """
 
 
-def test_ties_and_overlaps_between_workflows(tmp_path: Path) -> None:
+def test_ties_and_shadowed_workflows(tmp_path: Path) -> None:
+    # `low` runs on every channel: a and b catch its SMS events, not its email or chat.
     path = project_in(tmp_path, a=TIE_A, b=TIE_B, low=LOW, elsewhere=ELSEWHERE)
-    assert found(path) == [
-        ("a", "E-priority-tie", 4, 1),
-        ("b", "E-priority-tie", 4, 1),
-        ("low", "W-overlap", 3, 1),  # a and b catch every reopened SMS first
-        ("low", "W-overlap", 3, 1),
-    ]
+    assert found(path) == [("a", "E-priority-tie", 4, 1), ("b", "E-priority-tie", 4, 1)]
+    sms_only = LOW.replace("priority: 1", "channels: [sms]\n    priority: 1")
+    path = project_in(tmp_path, a=TIE_A, b=TIE_B, low=sms_only, elsewhere=ELSEWHERE)
+    project = load_project([path])
+    (shadowed,) = [f for f in project.findings if f.code == "W-shadowed-workflow"]
+    assert (shadowed.workflow, shadowed.location.line) == ("low", 4)
+    assert shadowed.message == (
+        "`low` can never run: `a` (priority 5), `b` (priority 5) catch every event it could "
+        "match on `conversation_reopened` (sms)"
+    )
+
+
+FALLBACK = """
+    workflow: {name}
+    trigger: customer_sends_first_message
+    channels: [sms]
+    priority: {priority}
+    {audience}
+    start: s
+    steps:
+      s: {{tag: [{name}]}}
+"""
+
+
+def fallback(name: str, priority: int, audience: str = "") -> str:
+    return FALLBACK.format(name=name, priority=priority, audience=audience)
+
+
+def test_fallbacks_by_priority_are_no_finding(tmp_path: Path) -> None:
+    # VIP, then Spanish, then everyone else: overlapping audiences, the normal way.
+    path = project_in(
+        tmp_path,
+        vip=fallback("vip", 30, "audience: {customer.vip: true}"),
+        spanish=fallback("spanish", 20, "audience: {customer.plan: pro}"),
+        everyone=fallback("everyone", 10),
+    )
+    assert found(path) == []
+
+
+def test_a_workflow_below_a_catch_all_is_shadowed(tmp_path: Path) -> None:
+    path = project_in(
+        tmp_path,
+        everyone=fallback("everyone", 30),
+        spanish=fallback("spanish", 20, "audience: {customer.plan: pro}"),
+    )
+    assert found(path) == [("spanish", "W-shadowed-workflow", 4, 1)]
+
+
+def test_higher_workflows_that_together_cover_the_audience_shadow_it(tmp_path: Path) -> None:
+    # `not` holds when the plan is missing (`not_equals` would not): together they catch all.
+    path = project_in(
+        tmp_path,
+        pro=fallback("pro", 30, "audience: {customer.plan: pro}"),
+        rest=fallback("rest", 20, "audience: {not: {customer.plan: pro}}"),
+        low=fallback("low", 10, "audience: {customer.vip: true}"),
+        other=fallback("other", 5, "audience: {customer.plan: pro}").replace("[sms]", "[email]"),
+    )
+    findings = load_project([path]).findings
+    assert [(f.workflow, f.code) for f in findings] == [("low", "W-shadowed-workflow")]
+    assert "`pro` (priority 30), `rest` (priority 20)" in findings[0].message
 
 
 def test_disjoint_audiences_do_not_overlap(tmp_path: Path) -> None:

@@ -73,7 +73,7 @@ def test_review_page_in_chromium(broken_dir: Path, tmp_path: Path) -> None:
         "W-shadowed-branch",
         "W-unsatisfiable",
         "W-missing-else",
-        "W-overlap",
+        "W-shadowed-workflow",
         "W-yaml-bool",
     }
     assert expected <= set(data["codes"])
