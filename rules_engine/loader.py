@@ -100,7 +100,7 @@ def _read(path: Path, reader: Reader) -> Node | None:
     try:
         root = _yaml.compose(text, reader.file)
     except _yaml.YamlSyntaxError as error:
-        reader.report("E-syntax", error.location, error.message)
+        reader.report("E-syntax", error.location, error.message, error.hint)
         return None
     if root is None:
         reader.report("E-syntax", reader_location(reader), "the file is empty")

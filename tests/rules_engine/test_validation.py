@@ -263,7 +263,7 @@ def test_yaml_words_stay_text_and_get_a_warning(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "code", "line", "column"),
     [
-        ("workflow: x\ntrigger: [unclosed\n", "E-syntax", 3, 1),
+        ("workflow: x\ntrigger: [unclosed\n", "E-syntax", 2, 10),  # where `[` opens
         ("- just\n- a list\n", "E-syntax", 1, 1),
         (
             "workflow: x\ntrigger: conversation_reopened\nstart: s\nsteps: {s: {tagg: [a]}}\n",
@@ -347,3 +347,33 @@ def test_validate_a_missing_path_is_a_usage_error(capsys: pytest.CaptureFixture[
     assert main(["validate", "no/such/folder"]) == 2
     err = capsys.readouterr().err
     assert err == "helpdesk-rules validate: no such file or directory: no/such/folder\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message", "hint"),
+    [
+        ("workflow: x\nsteps:\n\ts: {tag: [a]}\n", 3, 1, "a tab character", "spaces"),
+        ("workflow: x\ntrigger\npriority: 1\n", 2, 1, "a key without a `:`", "key: value"),
+        ('workflow: "x\npriority: 1\n', 1, 11, "a quote that is never closed", "close"),
+        ("workflow: 'x\npriority: 1\n", 1, 11, "a quote that is never closed", "close"),
+        ("workflow: x\nchannels: [sms\npriority: 1\n", 2, 11, "a `[` that is never closed", "]"),
+        ("workflow: x\naudience: {a: 1\npriority: 1\n", 2, 11, "a `{` that is never", "}"),
+        ("workflow: x\nsteps:\n  s: 1\n t: 2\n", 4, 2, "indented differently", "column"),
+        ("workflow: x\n  priority: 2\n", 2, 11, "a `:` that cannot start", "quotes"),
+        ("workflow: @x\n", 1, 11, "cannot start with this character", "quotes"),
+    ],
+)
+def test_yaml_syntax_errors_read_like_the_rest(
+    tmp_path: Path, text: str, line: int, column: int, message: str, hint: str
+) -> None:
+    (tmp_path / "broken.yaml").write_text(text)
+    (finding,) = load_project([tmp_path / "broken.yaml"]).findings
+    assert (finding.code, finding.location.line, finding.location.column) == (
+        "E-syntax",
+        line,
+        column,
+    )
+    assert finding.message.startswith("invalid YAML: ") and message in finding.message
+    assert finding.hint is not None and hint in finding.hint
+    for parser_words in ("scanning", "parsing", "token", "block end", "not allowed here"):
+        assert parser_words not in finding.message
