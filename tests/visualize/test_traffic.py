@@ -10,19 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import CHANGED_ROUTE, EXAMPLES
 
-from helpdesk import generate_traffic
 from helpdesk._replay import Route, compare
 from helpdesk.cli import main
 
 GREETING = "Thanks for reaching out. A senior specialist will text you back shortly."
-
-
-@pytest.fixture(scope="module")
-def events(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("traffic") / "events.jsonl"
-    lines = [json.dumps(event) for event in generate_traffic(150, seed=3, days=7)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def review(repo: Path, out: Path, events: Path, *extra: str) -> int:
