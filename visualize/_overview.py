@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from rules_engine.findings import Finding
 from rules_engine.model import TRIGGERS, ActionStep, Workflow
 
-from ._extract import pretty, shorten
+from ._extract import pretty, wrap
 from ._model import Diagram, Edge, Mark, Node
 
 CONFLICTS = ("E-priority-tie", "W-shadowed-workflow")
@@ -88,7 +88,7 @@ def _workflow_node(workflow: Workflow, conflicts: Sequence[Finding]) -> Node:
         Mark(f.code, f.message, f.location) for f in conflicts if f.workflow == workflow.name
     )
     audience = pretty(workflow.audience) if workflow.audience is not None else "everyone"
-    lines = (f"priority {workflow.priority}", shorten(f"audience: {audience}", 50))
+    lines = (f"priority {workflow.priority}", *wrap(f"audience: {audience}", 50, 3))
     tooltip = f"{workflow.name}: priority {workflow.priority}, audience {audience}"
     return Node(
         f"workflow-{workflow.name}",
