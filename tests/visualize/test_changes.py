@@ -175,6 +175,25 @@ def action_value(kind: str) -> Mutation:
     return mutate
 
 
+def row_added(data: st.DataObject, w: Workflow) -> tuple[Workflow, str]:
+    step = w.steps["zb"]
+    assert isinstance(step, BranchStep)
+    row = BranchRow(Comparison("customer.vip", "exists", None), "zz")
+    path = f"steps.zb.rows[{len(step.rows) + 1}]"
+    return with_step(w, dataclasses.replace(step, rows=(*step.rows, row))), path
+
+
+def action_removed(data: st.DataObject, w: Workflow) -> tuple[Workflow, str]:
+    step = w.steps["zz"]
+    assert isinstance(step, ActionStep)
+    path = f"steps.zz.actions[{len(step.actions)}]"
+    return with_step(w, dataclasses.replace(step, actions=step.actions[:-1])), path
+
+
+def step_added(data: st.DataObject, w: Workflow) -> tuple[Workflow, str]:
+    return with_step(w, ActionStep("zextra", (Action("close", True),), None)), "steps.zextra"
+
+
 MUTATIONS: dict[str, Mutation] = {
     "trigger": trigger,
     "channels": channels,
@@ -190,6 +209,9 @@ MUTATIONS: dict[str, Mutation] = {
     "note": action_value("note"),
     "reply": action_value("reply"),
     "set": action_value("set"),
+    "row added": row_added,
+    "action removed": action_removed,
+    "step added": step_added,
 }
 EXAMPLES = 40
 
