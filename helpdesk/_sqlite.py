@@ -33,7 +33,8 @@ def to_text(at: datetime) -> str:
 
 
 def from_text(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    # fromisoformat reads what to_text writes, several times faster than strptime.
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 class SqliteStore:

@@ -20,6 +20,7 @@ from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
+from ._yaml_errors import explain
 from .model import Location
 
 YAML_BOOL_WORDS = frozenset({"yes", "no", "on", "off", "y", "n"})
@@ -54,6 +55,7 @@ class _Loader(Reader, Scanner, Parser, Composer, SafeConstructor, _Resolver):
 class YamlSyntaxError(Exception):
     location: Location
     message: str
+    hint: str | None = None
 
 
 def compose(text: str, file: str) -> Node | None:
@@ -62,10 +64,7 @@ def compose(text: str, file: str) -> Node | None:
     try:
         return loader.get_single_node()
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = error.problem or error.context or "invalid YAML"
-        raise YamlSyntaxError(Location(file, line, column), f"invalid YAML: {problem}") from None
+        raise YamlSyntaxError(*explain(error, file)) from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(Location(file, 1, 1), f"invalid YAML: {error}") from None
     finally:

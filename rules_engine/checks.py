@@ -1,7 +1,7 @@
 """Checks on parsed workflows: the graph, the logic, and workflows against each other.
 
 Each check is a function from the model to findings.  The logic checks (shadowed
-branches, unsatisfiable conditions, overlapping audiences) reuse the compiler's
+branches, unsatisfiable conditions, shadowed workflows) reuse the compiler's
 reasoning in `logic`.
 """
 
@@ -15,7 +15,17 @@ import networkx as nx
 from ._reader import did_you_mean
 from .findings import Finding
 from .logic import OverlapCheck, exclusive_conditions, satisfiable
-from .model import TRIGGERS, BranchStep, Location, Workflow, condition_text
+from .model import (
+    TRIGGERS,
+    AllOf,
+    AnyOf,
+    BranchStep,
+    Condition,
+    Location,
+    Not,
+    Workflow,
+    condition_text,
+)
 from .workspace import Workspace
 
 
@@ -34,25 +44,20 @@ def check_workflow(workflow: Workflow, workspace: Workspace, logic: bool = True)
 def check_together(
     workflows: Sequence[Workflow], workspace: Workspace, readable: Collection[str]
 ) -> list[Finding]:
-    """Ties, duplicate names, and overlaps between the workflows named in `readable`.
+    """Ties, duplicate names, and shadowed workflows among those named in `readable`.
 
     Pairs are visited in the order of `combinations(workflows, 2)`, but only within a
-    trigger; audiences the cheap test in `logic.OverlapCheck` proves disjoint skip the
-    search, and equal pairs of audiences are searched once.
+    trigger.  Overlapping audiences at different priorities are the normal way to write
+    fallbacks (VIP, then Spanish, then everyone else) and are no finding; a workflow is
+    only flagged when higher-priority ones catch every event it could match.
     """
     findings = list(_duplicate_names(workflows))
     names = set(readable)
-    overlaps = OverlapCheck(workspace)
     for first, second in _same_trigger_pairs(workflows):
         if first.priority == second.priority:
             findings += _tie(first, second)
-        elif _both_readable(first, second, names) and _channels_overlap(first, second):
-            findings += _overlap(first, second, overlaps)
+    findings += _shadowed_workflows(workflows, workspace, names)
     return findings
-
-
-def _both_readable(first: Workflow, second: Workflow, names: Collection[str]) -> bool:
-    return first.name in names and second.name in names
 
 
 def _same_trigger_pairs(workflows: Sequence[Workflow]) -> Iterator[tuple[Workflow, Workflow]]:
@@ -196,29 +201,59 @@ def _tie(first: Workflow, second: Workflow) -> Iterator[Finding]:
         yield _finding("E-priority-tie", this, this.where("priority"), message, hint)
 
 
-def _channels_overlap(first: Workflow, second: Workflow) -> bool:
-    if first.channels is None or second.channels is None:
+def _shadowed_workflows(
+    workflows: Sequence[Workflow], workspace: Workspace, names: Collection[str]
+) -> Iterator[Finding]:
+    """W-shadowed-workflow: a workflow that can never run, because on every channel it
+    runs on, workflows of higher priority with its trigger catch every event it could
+    match.  Only raised when the search is certain (`satisfiable` says yes when unsure)."""
+    groups: dict[str, list[Workflow]] = defaultdict(list)
+    for workflow in workflows:
+        if workflow.trigger in TRIGGERS and workflow.name in names:
+            groups[workflow.trigger].append(workflow)
+    overlaps = OverlapCheck(workspace)
+    for group in groups.values():
+        for low in group:
+            higher = [
+                w
+                for w in group
+                if w.priority > low.priority and overlaps.overlap(low.audience, w.audience)
+            ]
+            catchers = _catchers(low, higher, workspace) if higher else None
+            if catchers:
+                yield _shadowed(low, catchers)
+
+
+def _catchers(
+    low: Workflow, higher: Sequence[Workflow], workspace: Workspace
+) -> list[Workflow] | None:
+    """The higher workflows (those whose audience overlaps `low`'s) that together catch
+    all of `low`'s events, or None."""
+    if not satisfiable(low.audience, workspace):
+        return None  # W-unsatisfiable says so already
+    found: dict[str, Workflow] = {}
+    for channel in low.channels if low.channels is not None else workspace.channels:
+        covering = [w for w in higher if w.runs_on(channel)]
+        if not covering or not _caught(low.audience, covering, workspace):
+            return None
+        found.update((w.name, w) for w in covering)
+    return sorted(found.values(), key=lambda w: -w.priority)
+
+
+def _caught(audience: Condition | None, covering: Sequence[Workflow], workspace: Workspace) -> bool:
+    if any(w.audience is None for w in covering):
         return True
-    return bool(set(first.channels) & set(second.channels))
+    others = AnyOf(tuple(w.audience for w in covering if w.audience is not None))
+    escape = Not(others) if audience is None else AllOf((audience, Not(others)))
+    return not satisfiable(escape, workspace)
 
 
-def _overlap(first: Workflow, second: Workflow, overlaps: OverlapCheck) -> Iterator[Finding]:
-    if not overlaps.overlap(first.audience, second.audience):
-        return
-    high, low = (first, second) if first.priority > second.priority else (second, first)
-    channels = _shared_channels(high, low)
+def _shadowed(low: Workflow, catchers: Sequence[Workflow]) -> Finding:
+    named = ", ".join(f"`{w.name}` (priority {w.priority})" for w in catchers)
+    channels = "every channel" if low.channels is None else ", ".join(low.channels)
     message = (
-        f"`{low.name}` never runs for events that `{high.name}` (priority {high.priority}) "
-        f"also matches on `{low.trigger}` ({channels})"
+        f"`{low.name}` can never run: {named} catch every event it could match "
+        f"on `{low.trigger}` ({channels})"
     )
-    hint = "narrow one audience or channel list so they do not overlap"
-    yield _finding("W-overlap", low, low.where("priority"), message, hint)
-
-
-def _shared_channels(first: Workflow, second: Workflow) -> str:
-    if first.channels is None and second.channels is None:
-        return "every channel"
-    shared = set(first.channels or second.channels or ()) & set(
-        second.channels or first.channels or ()
-    )
-    return ", ".join(sorted(shared))
+    hint = "remove it, raise its priority above theirs, or narrow their audiences"
+    return _finding("W-shadowed-workflow", low, low.where("priority"), message, hint)

@@ -18,7 +18,7 @@ Codes (see the README's YAML reference for examples):
     W-shadowed-branch    a branch that earlier branches always catch
     W-unsatisfiable      a condition that can never hold
     W-missing-else       a branch step with no `else`
-    W-overlap            two workflows compete for the same events
+    W-shadowed-workflow  higher-priority workflows catch every event of this one
     W-yaml-bool          an unquoted yes/no/on/off, kept as a string
 """
 
@@ -46,7 +46,8 @@ CODES: dict[str, str] = {
     "W-shadowed-branch": "a branch that earlier branches always catch",
     "W-unsatisfiable": "a condition that can never hold",
     "W-missing-else": "a branch step with no else",
-    "W-overlap": "two workflows with the same trigger and channel whose audiences overlap",
+    "W-shadowed-workflow": "a workflow that never runs: higher-priority ones with its trigger "
+    "catch every event it could match",
     "W-yaml-bool": "an unquoted yes/no/on/off read as a boolean by other tools",
 }
 

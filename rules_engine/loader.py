@@ -92,7 +92,7 @@ def _read(path: Path, reader: Reader) -> Node | None:
     try:
         root = _yaml_limits.compose(text, reader.file)
     except _yaml.YamlSyntaxError as error:
-        reader.report("E-syntax", error.location, error.message)
+        reader.report("E-syntax", error.location, error.message, error.hint)
         return None
     except _yaml_limits.YamlLimitError as error:
         reader.report(error.code, error.location, error.message, error.hint)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from rules_engine.findings import Finding
 from rules_engine.model import Workflow
 
+from ._changes import FieldChange, workflow_changes
 from ._extract import key_name, workflow_diagram
 from ._model import Diagram, Edge, Node, Row, Status
 
@@ -43,13 +44,18 @@ class Tally:
 
 @dataclass(frozen=True)
 class WorkflowDiff:
-    """The union picture of one workflow and its summary line."""
+    """The union picture of one workflow, its summary line and every changed field.
+
+    `changed` comes from the field-by-field comparison (`changes`), never from the
+    picture, whose boxes are wrapped and may be shortened.
+    """
 
     name: str
     summary: str
     counts: dict[str, int]
     diagram: Diagram
     changed: bool
+    changes: tuple[FieldChange, ...] = ()
 
 
 def diff_workflows(
@@ -69,10 +75,19 @@ def diff_workflows(
         if old.priority != new.priority:
             tally.add("changed")
         name = new.name
-    subtitle = f"{labels[0]} → {labels[1]} · {_priority(old, new)} · {tally.text()}"
+    changes = workflow_changes(old, new)
+    text = _summary(tally, changes)
+    subtitle = f"{labels[0]} → {labels[1]} · {_priority(old, new)} · {text}"
     diagram = Diagram(f"{name}.diff", name, subtitle, nodes, edges, "diff")
     counts = {str(k): v for k, v in tally.counts.items()}
-    return WorkflowDiff(name, tally.text(), counts, diagram, tally.changed)
+    return WorkflowDiff(name, text, counts, diagram, bool(changes), changes)
+
+
+def _summary(tally: Tally, changes: tuple[FieldChange, ...]) -> str:
+    if not changes:
+        return "no changes"
+    fields = f"{len(changes)} field{'s' if len(changes) != 1 else ''}"
+    return tally.text() if tally.changed else f"{fields} changed"
 
 
 def _priority(old: Workflow | None, new: Workflow | None) -> str:
@@ -135,7 +150,7 @@ class _Union:
     def _both(self, new: Node, old: Node) -> Node:
         if new.kind == "branch" and old.kind == "branch":
             node = replace(new, rows=self._rows(old.rows, new.rows))
-        elif (new.title, new.lines, new.kind) != (old.title, old.lines, old.kind):
+        elif _shown(new) != _shown(old):
             self.tally.add("changed")
             node = replace(new, status="changed", was=_was_box(old))
         elif new.target != old.target:
@@ -180,10 +195,16 @@ class _Union:
         return replace(new, status="changed", was=was, old_target=old.target)
 
 
+def _shown(node: Node) -> tuple[str, str | tuple[str, ...], str]:
+    """What a box says, in full (its lines may be wrapped and shortened)."""
+    return (node.title, node.full or node.lines, node.kind)
+
+
 def _was_box(old: Node) -> str:
+    said = old.full or "; ".join(old.lines)
     if old.kind != "action":
-        return f"was: {old.title}" + (f" · {'; '.join(old.lines)}" if old.lines else "")
-    return "was: " + "; ".join(old.lines)
+        return f"was: {old.title}" + (f" · {said}" if said else "")
+    return "was: " + said
 
 
 def _edge(node: Node, port: str | None, target: str | None, status: Status) -> Edge:

@@ -14,6 +14,7 @@ from typing import Literal
 
 from rules_engine.model import Location
 
+from ._extract import wrap
 from ._model import Diagram, Edge, Mark, Node, Row, Status
 from ._style import FONT, MUTED_TEXT, STATUS, TEXT, VERDICT_GLYPH, WARNING_FILL
 
@@ -172,7 +173,7 @@ class _DotWriter:
             "id": edge_id,
             "class": edge.status,
             "color": style.colour,
-            "penwidth": str(style.penwidth),
+            "penwidth": str(edge.penwidth or style.penwidth),
         }
         if style.line == "dashed":
             pairs["style"] = "dashed"
@@ -303,7 +304,7 @@ class _BranchTable:
         number = self._number(row)
         return (
             f'<tr><td align="left"{fill}>{number}</td>'
-            f'<td align="left"{fill}{attrs}>{text}</td>'
+            f'<td align="left" balign="left"{fill}{attrs}>{text}</td>'
             f'<td align="right" port="{row.port}"{fill}>{verdict}</td></tr>'
         )
 
@@ -314,13 +315,17 @@ class _BranchTable:
         return self._muted(html(row.number), row.verdict == "not_evaluated")
 
     def _row_text(self, row: Row) -> str:
-        text = html(_short(row.text))
+        text = '<br align="left"/>'.join(html(line) for line in wrap(row.text))
         text = f"<i>{text}</i>" if row.is_else and row.target else text
         if row.is_else and row.target is None and not row.marks:
             text = "<i>else: end</i>"
         text = _struck(text, row.status)
         if row.was:
-            text += f"  {_was(row.was)}"
+            text += "  " + '<br align="left"/>'.join(_was(line) for line in wrap(row.was))
+        if row.note:
+            colour = STATUS["trace"].colour
+            text += f'  <font point-size="9" color="{colour}"><b>{html(row.note)}</b></font>'
+
         text += "".join(f"  ⚠ {html(mark.code)}" for mark in row.marks)
         dim = row.verdict == "not_evaluated" or (row.verdict == "false" and row.is_else)
         return self._muted(text, dim)

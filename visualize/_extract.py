@@ -7,6 +7,7 @@ the whole workflow go on the trigger node.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Sequence
 from typing import assert_never
 
@@ -31,6 +32,8 @@ from ._model import Diagram, Edge, Mark, Node, Row
 TRIGGER = "trigger"
 FILTER = "filter"
 TEXT_LIMIT = 60
+WRAP_WIDTH = 56  # characters of one line in a box or a branch row
+WRAP_LINES = 6  # lines a box shows of one text; the rest is in its tooltip
 SYMBOLS = {
     "equals": "==",
     "not_equals": "≠",
@@ -58,6 +61,15 @@ def key_name(key: str) -> str:
 
 def shorten(text: str, limit: int = TEXT_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def wrap(text: str, width: int = WRAP_WIDTH, most: int = WRAP_LINES) -> tuple[str, ...]:
+    """`text` on lines of at most `width` characters; past `most` lines the last one
+    ends with `…` (never cut without a mark; the full text goes in the tooltip)."""
+    lines = textwrap.wrap(text, width, break_on_hyphens=False, drop_whitespace=True) or [""]
+    if len(lines) <= most:
+        return tuple(lines)
+    return (*lines[: most - 1], shorten(lines[most - 1] + " …", width))
 
 
 def pretty(condition: Condition) -> str:
@@ -149,8 +161,10 @@ def _filter(workflow: Workflow) -> Node:
         else "channel ∈ {" + ", ".join(workflow.channels) + "}"
     )
     lines: tuple[str, ...] = ()
+    full = ""
     if workflow.audience is not None:
-        lines = (shorten(pretty(workflow.audience)),)
+        full = pretty(workflow.audience)
+        lines = wrap(full)
     audience = condition_text(workflow.audience) if workflow.audience else "everyone"
     tooltip = f"{channels}; audience: {audience} ({where(workflow.where('channels'))})"
     start = _target(workflow, workflow.start)
@@ -163,14 +177,15 @@ def _filter(workflow: Workflow) -> Node:
         workflow.where("channels"),
         target=start,
         tooltip=tooltip,
+        full=full,
     )
 
 
 def _step(workflow: Workflow, step: BranchStep | ActionStep, marks: _Marks) -> Node:
     if isinstance(step, BranchStep):
         return _branch(workflow, step, marks)
-    lines = tuple(action_text(action) for action in step.actions)
-    full = "; ".join(action_text(action, limit=10_000) for action in step.actions)
+    lines = tuple(line for action in step.actions for line in _wrapped(action))
+    full = "; ".join(action_text(action, None) for action in step.actions)
     tooltip = f"{step.name}: {full} ({where(step.location)})"
     return Node(
         step_key(step.name),
@@ -182,6 +197,7 @@ def _step(workflow: Workflow, step: BranchStep | ActionStep, marks: _Marks) -> N
         marks=marks.of_step(step.name),
         target=_target(workflow, step.next),
         tooltip=tooltip,
+        full=full,
     )
 
 
@@ -237,8 +253,13 @@ def _missing_steps(workflow: Workflow) -> list[Node]:
     ]
 
 
-def action_text(action: Action, limit: int = 40) -> str:
-    """`assign → team:Billing`, `tag + sms, vip`, `reply “Thanks…”`."""
+def _wrapped(action: Action) -> tuple[str, ...]:
+    first, *rest = wrap(action_text(action, None))
+    return (first, *(f"   {line}" for line in rest))
+
+
+def action_text(action: Action, limit: int | None = 40) -> str:
+    """`assign → team:Billing`, `tag + sms, vip`, `reply “Thanks…”` (None: in full)."""
     value = action.value
     kind = action.kind
     match kind:
@@ -249,7 +270,8 @@ def action_text(action: Action, limit: int = 40) -> str:
         case "set" if isinstance(value, dict):
             return "set " + ", ".join(f"{k} = {v}" for k, v in value.items())
         case "note" | "reply":
-            return f"{kind} “{shorten(str(value), limit)}”"
+            text = str(value) if limit is None else shorten(str(value), limit)
+            return f"{kind} “{text}”"
         case "assign" | "tag" | "set" | "close":
             return kind
         case _:

@@ -43,6 +43,7 @@ class Row:
     marks: tuple[Mark, ...] = ()
     detail: str = ""
     old_target: str | None = None
+    note: str = ""  # traffic: how many runs took this row, e.g. `412 · 41%`
 
     @property
     def is_else(self) -> bool:
@@ -54,7 +55,8 @@ class Node:
     """A box on the picture.
 
     `key` is the stable name edges use; `rows` only for branches; `target` is the key of
-    the node an action (or the trigger, or the filter) leads to.
+    the node an action (or the trigger, or the filter) leads to.  `lines` may be wrapped
+    and shortened (with `…`); `full` is what they say in full, when it differs.
     """
 
     key: str
@@ -68,6 +70,7 @@ class Node:
     was: str | None = None
     target: str | None = None
     tooltip: str = ""
+    full: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class Edge:
     label: str = ""
     tooltip: str = ""
     constraint: bool = True
+    penwidth: float = 0.0  # 0: the status's width; traffic: wider for a larger share
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The routing overview: triggers and channels → workflows in priority order →
-assignees, with conflicts (E-priority-tie, W-overlap) marked.  With many workflows
+assignees, with conflicts (E-priority-tie, W-shadowed-workflow) marked.  With many workflows
 each group keeps its highest-priority and conflicting workflows and folds the rest.
 """
 
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from rules_engine.findings import Finding
 from rules_engine.model import TRIGGERS, ActionStep, Workflow
 
-from ._extract import pretty, shorten
+from ._extract import pretty, wrap
 from ._model import Diagram, Edge, Mark, Node
 
-CONFLICTS = ("E-priority-tie", "W-overlap")
+CONFLICTS = ("E-priority-tie", "W-shadowed-workflow")
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def _workflow_node(workflow: Workflow, conflicts: Sequence[Finding]) -> Node:
         Mark(f.code, f.message, f.location) for f in conflicts if f.workflow == workflow.name
     )
     audience = pretty(workflow.audience) if workflow.audience is not None else "everyone"
-    lines = (f"priority {workflow.priority}", shorten(f"audience: {audience}", 50))
+    lines = (f"priority {workflow.priority}", *wrap(f"audience: {audience}", 50, 3))
     tooltip = f"{workflow.name}: priority {workflow.priority}, audience {audience}"
     return Node(
         f"workflow-{workflow.name}",

@@ -8,9 +8,10 @@ line numbers; unchanged workflows folded; a legend.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -27,9 +28,10 @@ from ._model import Diagram
 from ._output import graphviz
 from ._overview import overview_diagram
 from ._page import CSS, SCRIPT
-from ._sources import pair_workflows
-from ._style import legend
+from ._sources import pair_workflows, text_at
+from ._style import STATUS, legend
 from ._table import TableRow, table_rows
+from ._traffic import traffic_html
 
 PAGE = DotOptions(links="page")
 
@@ -41,6 +43,7 @@ class WorkflowReview:
     diagram: Diagram | None
     diff: WorkflowDiff | None
     findings: tuple[Finding, ...]
+    old_text: str | None = None  # the file at the base revision, for the side-by-side
 
     @property
     def changed(self) -> bool:
@@ -53,6 +56,7 @@ class Review:
     base: str | None
     workflows: tuple[WorkflowReview, ...]
     overview: Diagram
+    traffic: Mapping[str, object] | None = None  # what replaying events showed, as data
 
     def summary(self) -> str:
         text = summary(self.project.findings, len(self.project.files))
@@ -68,12 +72,20 @@ class Review:
             "findings": [f.to_dict() for f in self.project.findings],
             "overview": _rows(self.overview),
             "workflows": [_workflow_dict(w) for w in self.workflows],
+            "traffic": self.traffic,
             "legend": [entry.__dict__ for entry in legend()],
         }
 
 
-def build_review(project: Project, base: Project | None = None, rev: str | None = None) -> Review:
-    """Everything the page shows; `base` is the project at revision `rev`."""
+def build_review(
+    project: Project,
+    base: Project | None = None,
+    rev: str | None = None,
+    traffic: Mapping[str, object] | None = None,
+) -> Review:
+    """Everything the page shows; `base` is the project at revision `rev`; `traffic` is
+    what replaying recorded events through both versions showed (plain data: see
+    `helpdesk._replay.TrafficChange.to_dict`)."""
     reviews = []
     old = base.workflows if base is not None else ()
     pairs = (
@@ -84,7 +96,7 @@ def build_review(project: Project, base: Project | None = None, rev: str | None 
     for name, before, after in pairs:
         reviews.append(_workflow_review(name, before, after, project, rev))
     overview = overview_diagram(project.workflows, project.findings)
-    return Review(project, rev, tuple(reviews), overview)
+    return Review(project, rev, tuple(reviews), overview, traffic)
 
 
 def _workflow_review(
@@ -93,10 +105,13 @@ def _workflow_review(
     findings = tuple(f for f in project.findings if after is not None and belongs(f, after))
     diagram = workflow_diagram(after, findings) if after is not None else None
     diff = None
+    old_text = None
+    file = after.file if after is not None else (before.file if before else "")
     if rev is not None:
         diff = diff_workflows(before, after, (rev, "working tree"))
-    file = after.file if after is not None else (before.file if before else "")
-    return WorkflowReview(name, file, diagram, diff, findings)
+        if diff.changed and after is not None:
+            old_text = text_at(rev, after.file)
+    return WorkflowReview(name, file, diagram, diff, findings, old_text)
 
 
 def _rows(diagram: Diagram | None) -> list[dict[str, str]]:
@@ -114,6 +129,7 @@ def _workflow_dict(review: WorkflowReview) -> dict[str, object]:
         else {
             "summary": diff.summary,
             "counts": diff.counts,
+            "changes": [change.to_dict() for change in diff.changes],
             "rows": _rows(diff.diagram),
         },
         "rows": _rows(review.diagram),
@@ -153,6 +169,7 @@ class _Page:
             "<h1>Workflow review</h1>",
             f'<p class="summary" id="summary">{escape(self.review.summary())}</p>',
             self._findings(),
+            traffic_html(self.review.traffic),
             self._overview(),
             *self._workflows(),
             self._other_sources(),
@@ -208,6 +225,7 @@ class _Page:
         ]
         if diff is not None:
             parts += ["<h4>Change</h4>", f'<div class="picture">{inline_svg(diff.diagram)}</div>']
+            parts += ["<h4>Every changed field</h4>", _changes(diff)]
         parts += self._body(review)
         return "\n".join([*parts, "</article>"])
 
@@ -229,7 +247,13 @@ class _Page:
                 _table(table_rows(review.diagram)),
             ]
         if review.file and Path(review.file).is_file():
-            parts += ["<h4>YAML</h4>", _source(review.file, self.review.project.findings)]
+            findings = self.review.project.findings
+            if review.changed:
+                base = self.review.base or "base"
+                parts += [f"<h4>YAML: {escape(base)} and now</h4>"]
+                parts += [side_by_side(review.old_text or "", review.file, findings, base)]
+            else:
+                parts += ["<h4>YAML</h4>", _source(review.file, findings)]
         return parts
 
     def _other_sources(self) -> str:
@@ -269,6 +293,18 @@ def _finding_row(finding: Finding) -> str:
     )
 
 
+def _changes(diff: WorkflowDiff) -> str:
+    """The field-by-field changes, texts in full."""
+    body = "".join(
+        f'<tr class="{c.kind}"><td>{STATUS[c.kind].glyph} {c.kind}</td>'
+        f'<td class="code">{escape(c.path)}</td><td>{escape(c.old or "")}</td>'
+        f"<td>{escape(c.new or '')}</td></tr>"
+        for c in diff.changes
+    )
+    head = "<tr><th>change</th><th>field</th><th>was</th><th>now</th></tr>"
+    return f'<table class="changes"><thead>{head}</thead><tbody>{body}</tbody></table>'
+
+
 def _table(rows: Sequence[TableRow]) -> str:
     head = "".join(f"<th>{c}</th>" for c in ("step", "row", "when / does", "then", "findings"))
     body = "".join(
@@ -277,6 +313,46 @@ def _table(rows: Sequence[TableRow]) -> str:
         for r in rows
     )
     return f'<table class="branches"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def side_by_side(old: str, file: str, findings: Iterable[Finding], base: str) -> str:
+    """The file at the base revision and now, lines aligned, changed lines highlighted
+    (− on the left, + on the right); the right side keeps the line anchors."""
+    flagged = {f.location.line for f in findings if f.location.file == file}
+    new_lines = Path(file).read_text(encoding="utf-8", errors="replace").splitlines()
+    old_lines = old.splitlines()
+    left: list[str] = []
+    right: list[str] = []
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        olds = [
+            _plain_line(n + 1, old_lines[n], "" if tag == "equal" else "del") for n in range(i1, i2)
+        ]
+        news = [
+            _line(file, n + 1, new_lines[n], "" if tag == "equal" else "add", flagged)
+            for n in range(j1, j2)
+        ]
+        pad = max(len(olds), len(news))
+        left += olds + ['<span class="gap"> </span>'] * (pad - len(olds))
+        right += news + ['<span class="gap"> </span>'] * (pad - len(news))
+    return (
+        f'<div class="side"><div><h5>{escape(base)}</h5>'
+        f'<pre class="yaml old">{"".join(left)}</pre></div>'
+        f'<div><h5>now</h5><pre class="yaml">{"".join(right)}</pre></div></div>'
+    )
+
+
+def _plain_line(number: int, text: str, kind: str) -> str:
+    mark = f' class="{kind}"' if kind else ""
+    return f'<span{mark}><a class="ln">{number}</a>{escape(text)}</span>'
+
+
+def _line(file: str, number: int, text: str, kind: str, flagged: set[int]) -> str:
+    anchor = line_anchor(file, number)
+    classes = " ".join(c for c in (kind, "flagged" if number in flagged else "") if c)
+    mark = f' class="{classes}"' if classes else ""
+    link = f'<a class="ln" href="#{anchor}">{number}</a>'
+    return f'<span id="{anchor}"{mark}>{link}{escape(text)}</span>'
 
 
 def _source(file: str, findings: Iterable[Finding]) -> str:

@@ -42,6 +42,19 @@ def load_revision(rev: str, paths: Sequence[str], workspace: str | None = None) 
         return load_project(copies, workspace) if copies else _empty(workspace)
 
 
+def text_at(rev: str, file: str) -> str | None:
+    """The text of `file` at revision `rev` (None: it did not exist there, or no git)."""
+    path = Path(file).resolve()
+    try:
+        top = Path(_git(path.parent, "rev-parse", "--show-toplevel").decode().strip())
+        relative = path.relative_to(top).as_posix()
+        if not _exists(top, rev, relative):
+            return None
+        return _git(top, "show", f"{rev}:{relative}").decode("utf-8", errors="replace")
+    except (RevisionError, ValueError, OSError):
+        return None
+
+
 def _empty(workspace: str | None) -> Project:
     with tempfile.TemporaryDirectory() as tmp:
         return load_project([tmp], workspace)

@@ -29,7 +29,7 @@ class StatusStyle:
 STATUS: dict[Status, StatusStyle] = {
     "plain": StatusStyle(TEXT, "", "solid", 1.2, "", "unchanged"),
     "trace": StatusStyle("#009E73", "", "bold", 3.0, "#D5EFE6", "the path the event took"),
-    "muted": StatusStyle(MUTED_LINE, "", "solid", 1.0, "", "not reached by the event"),
+    "muted": StatusStyle(MUTED_LINE, "", "solid", 1.0, "", "not reached by the runs drawn"),
     "added": StatusStyle("#0072B2", "+", "bold", 2.5, "#DCEAF5", "added"),
     "removed": StatusStyle("#D55E00", "−", "dashed", 1.5, "", "removed (struck through)"),
     "changed": StatusStyle("#CC79A7", "~", "solid", 2.5, "#F5E1EE", "changed: new, “was …” old"),
@@ -76,7 +76,23 @@ def legend() -> list[LegendEntry]:
         LegendEntry(glyph, STATUS["trace"].colour, "solid", meaning)
         for glyph, meaning in zip(VERDICT_GLYPH.values(), VERDICT_MEANING.values(), strict=True)
     ]
-    entries.append(LegendEntry("grey", MUTED_TEXT, "solid", "trace: step not reached"))
+    entries.append(
+        LegendEntry(
+            "grey",
+            MUTED_TEXT,
+            "solid",
+            "trace: not reached by the event drawn (another event may reach it); "
+            "traffic: no run reached it",
+        )
+    )
+    entries.append(
+        LegendEntry(
+            "41 · 41%",
+            STATUS["trace"].colour,
+            "bold",
+            "traffic: runs that took this edge or row and their share; wider lines, more runs",
+        )
+    )
     for status in ("added", "removed", "changed", "reordered"):
         style = STATUS[status]
         entries.append(LegendEntry(style.glyph, style.colour, style.line, style.meaning))

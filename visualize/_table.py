@@ -51,7 +51,7 @@ def _heads(diagram: Diagram) -> dict[str, str]:
 
 def _status(status: Status, was: str | None) -> str:
     if status in ("plain", "muted", "trace"):
-        return "not reached" if status == "muted" else ""
+        return "not reached by the runs drawn" if status == "muted" else ""
     glyph = STATUS[status].glyph
     return f"{glyph} {status}" + (f" ({was})" if was else "")
 
@@ -59,6 +59,7 @@ def _status(status: Status, was: str | None) -> str:
 def _branch_row(node: Node, row: Row) -> TableRow:
     then = key_name(row.target) if row.target else "end"
     verdict = f"{VERDICT_GLYPH[row.verdict]} {row.verdict.replace('_', ' ')}" if row.verdict else ""
+    verdict = row.note or verdict
     findings = " ".join(f"⚠ {mark.code}" for mark in (*row.marks, *_first(node, row)))
     when = row.detail or row.text
     return TableRow(
@@ -84,7 +85,7 @@ def _box_row(node: Node, then: str) -> TableRow:
         f"{glyph}{node.title}",
         node.kind,
         "",
-        "; ".join(node.lines),
+        node.full or "; ".join(node.lines),
         then,
         _status(node.status, node.was),
         "",

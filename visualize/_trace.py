@@ -1,11 +1,16 @@
 """Traces: the runs the engine printed (`explain --json`, `simulate --json`) drawn on a
-workflow's diagram: numbered edges along the path, a verdict on every branch row, and
-the steps never reached greyed out.
+workflow's diagram.
+
+One event (`trace_diagram`): numbered edges along the path, a verdict on every branch
+row, and the steps that event did not reach greyed out.  Many events
+(`traffic_diagram`): on every edge and branch row, how many runs took it and their
+share, lines wider for a larger share; only what no run reached is greyed out.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -44,6 +49,14 @@ def load_traces(path: str | Path, event: str | None = None) -> list[Trace]:
     for trace in traces:
         first.setdefault(trace.workflow, trace)
     return list(first.values())
+
+
+def load_runs(path: str | Path) -> dict[str, list[Trace]]:
+    """Every run in a file, by workflow name (in the order the workflows first ran)."""
+    runs: dict[str, list[Trace]] = {}
+    for trace in _parse(_read(Path(path)), str(path)):
+        runs.setdefault(trace.workflow, []).append(trace)
+    return runs
 
 
 def _read(path: Path) -> str:
@@ -189,3 +202,60 @@ def _edge(edge: Edge, taken: Mapping[tuple[str, str | None, str], int]) -> Edge:
     if number is None:
         return replace(edge, status="muted")
     return replace(edge, status="trace", label=str(number))
+
+
+WIDEST = 8.0  # the pen width of an edge every run took
+
+
+def traffic_diagram(diagram: Diagram, traces: Sequence[Trace]) -> Diagram:
+    """The workflow's diagram with many runs drawn on it: counts and shares."""
+    total = len(traces)
+    hops: Counter[tuple[str, str | None, str]] = Counter()
+    rows: Counter[tuple[str, str]] = Counter()
+    for trace in traces:
+        verdicts = _verdicts_by_step(diagram, trace)
+        hops.update(_taken_edges(diagram, trace, verdicts).keys())
+        for key, verdict in verdicts.items():
+            port = _port(diagram.node(key), verdict)
+            rows[(key, port or "")] += 1
+    reached = {key for hop in hops for key in (hop[0], hop[2])}
+    nodes = tuple(_counted_node(node, node.key in reached, rows, total) for node in diagram.nodes)
+    edges = tuple(_counted_edge(edge, hops, total) for edge in diagram.edges)
+    events = len({trace.event for trace in traces})
+    subtitle = f"{diagram.subtitle} · traffic: {total} runs of {events} events"
+    return Diagram(f"{diagram.name}.trace", diagram.title, subtitle, nodes, edges, "trace")
+
+
+def share(count: int, total: int) -> str:
+    """`412 · 41%` (`<1%` for a handful among many)."""
+    percent = 100 * count / total if total else 0
+    shown = "<1" if 0 < percent < 1 else f"{percent:.0f}"
+    return f"{count} · {shown}%"
+
+
+def _counted_node(
+    node: Node, reached: bool, rows: Mapping[tuple[str, str], int], total: int
+) -> Node:
+    if not reached:
+        return replace(node, status="muted")
+    if node.kind != "branch":
+        return replace(node, status="trace")
+    counted = tuple(
+        _counted_row(row, rows.get((node.key, row.port), 0), total) for row in node.rows
+    )
+    return replace(node, status="trace", rows=counted)
+
+
+def _counted_row(row: Row, count: int, total: int) -> Row:
+    return replace(row, status="trace" if count else "plain", note=share(count, total))
+
+
+def _counted_edge(edge: Edge, hops: Mapping[tuple[str, str | None, str], int], total: int) -> Edge:
+    count = hops.get((edge.tail, edge.port, edge.head), 0)
+    if not count:
+        return replace(edge, status="muted")
+    width = 1.0 + (WIDEST - 1.0) * count / total
+    tooltip = f"{edge.tooltip or edge.tail + ' → ' + edge.head}: {share(count, total)} of runs"
+    return replace(
+        edge, status="trace", label=share(count, total), penwidth=round(width, 1), tooltip=tooltip
+    )

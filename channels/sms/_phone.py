@@ -29,8 +29,26 @@ def parse_phone(
 
     Numbers without a `+` are read as numbers of the first SMS-enabled country.  With
     `allow_short_code`, 3 to 8 digits that form a short code of an SMS-enabled country
-    are accepted as one (inbound messages from short codes).
+    are accepted as one (inbound messages from short codes).  Numbers already read are
+    remembered (the same customers text again and again; a replay reads each number
+    many times): only valid ones, so every refusal still names its `field`.
     """
+    key = (raw, settings.sms_countries, allow_short_code)
+    known = _READ.get(key)
+    if known is None:
+        known = _parse_phone(raw, settings, field, allow_short_code)
+        if len(_READ) < _READ_MOST:
+            _READ[key] = known
+    return known
+
+
+_READ: dict[tuple[str, tuple[str, ...], bool], PhoneNumber] = {}
+_READ_MOST = 200_000  # numbers remembered per process
+
+
+def _parse_phone(
+    raw: str, settings: SmsSettings, field: str, allow_short_code: bool
+) -> PhoneNumber:
     text = raw.strip()
     if not text:
         raise InvalidPhoneNumber(f"The {label(field)} is empty.", field=field, hint=_FORMAT_HINT)

@@ -11,6 +11,7 @@ from visualize import VisualizeError, diff_workflows, load_revision, pair_workfl
 
 from . import UsageError
 from ._render import add_format_option, load, parse_formats, write_all
+from ._traffic_change import add_traffic_options, describe, over_limit, traffic_change
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--out", metavar="DIR", help="write the union pictures here")
     add_format_option(parser)
     parser.add_argument("--workspace", metavar="FILE", help="the workspace file")
+    add_traffic_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -52,8 +54,14 @@ def run(args: argparse.Namespace) -> int:
     changed = [d for d in diffs if d.changed]
     for diff in changed:
         print(f"{diff.name}: {diff.summary}")
+        for change in diff.changes:
+            print(f"  {change.text()}")
     if not changed:
         print("no workflow changed")
+    traffic = traffic_change(args, old, new)
+    if traffic is not None:
+        print("\n".join(describe(traffic)))
+    code = 0
     if args.out:
-        return write_all([d.diagram for d in changed], Path(args.out), formats, explicit)
-    return 0
+        code = write_all([d.diagram for d in changed], Path(args.out), formats, explicit)
+    return 1 if over_limit(args, traffic) else code

@@ -1,5 +1,6 @@
 """`helpdesk-rules render PATH... --out DIR`: one diagram per workflow, the overview,
-and with `--trace FILE` the path an event took."""
+and with `--trace FILE` the runs in it: one event's path (an `explain --json` output, or
+`--trace-event ID`), or for many events how many runs took each edge and row."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from rules_engine.loader import Project, load_project
+from rules_engine.model import Workflow
 from visualize import (
     FORMATS,
     GraphvizMissingError,
     VisualizeError,
+    load_runs,
     load_traces,
     overview_diagram,
     trace_diagram,
+    traffic_diagram,
     workflow_diagram,
     write_diagram,
 )
@@ -42,7 +46,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="FILE",
         help="runs from `explain --json` or `simulate --json` to draw on the workflows",
     )
-    parser.add_argument("--event", metavar="ID", help="with --trace: draw this event's runs")
+    parser.add_argument(
+        "--trace-event",
+        "--event",
+        dest="event",
+        metavar="ID",
+        help="with --trace: draw this one event's path instead of the counts of every run",
+    )
     parser.add_argument("--workspace", metavar="FILE", help="the workspace file")
     parser.set_defaults(handler=run)
 
@@ -97,14 +107,27 @@ def traces(project: Project, file: str, event: str | None) -> list[_Diagram]:
     drawn = []
     by_name = {w.name: w for w in project.workflows}
     try:
-        for trace in load_traces(file, event):
-            workflow = by_name.get(trace.workflow)
-            if workflow is None:
-                raise UsageError(f"{file}: workflow {trace.workflow!r} is not in the given paths")
-            drawn.append(trace_diagram(workflow_diagram(workflow, project.findings), trace))
+        runs = load_runs(file)
+        if event is not None or len({t.event for ts in runs.values() for t in ts}) <= 1:
+            for trace in load_traces(file, event):
+                diagram = workflow_diagram(
+                    _workflow(by_name, trace.workflow, file), project.findings
+                )
+                drawn.append(trace_diagram(diagram, trace))
+            return drawn
+        for name, many in runs.items():
+            diagram = workflow_diagram(_workflow(by_name, name, file), project.findings)
+            drawn.append(traffic_diagram(diagram, many))
     except VisualizeError as error:
         raise UsageError(str(error)) from None
     return drawn
+
+
+def _workflow(by_name: dict[str, Workflow], name: str, file: str) -> Workflow:
+    workflow = by_name.get(name)
+    if workflow is None:
+        raise UsageError(f"{file}: workflow {name!r} is not in the given paths")
+    return workflow
 
 
 def write_all(diagrams: list[_Diagram], out: Path, formats: list[str], explicit: bool) -> int:

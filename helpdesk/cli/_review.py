@@ -4,13 +4,15 @@ on errors (and on warnings with --strict), so CI can gate a change on it."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from rules_engine.findings import has_errors
-from visualize import VisualizeError, build_review, load_revision, write_review
+from visualize import VisualizeError, build_review, load_revision, review_markdown, write_review
 
 from . import UsageError
 from ._render import load
+from ._traffic_change import add_traffic_options, describe, over_limit, traffic_change
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,6 +28,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--base", metavar="REV", help="show what changed since this git revision")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("--workspace", metavar="FILE", help="the workspace file")
+    add_traffic_options(parser)
+    parser.add_argument(
+        "--markdown",
+        metavar="FILE",
+        help="also write a Markdown summary to post as a pull-request comment ('-': stdout)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -37,8 +45,25 @@ def run(args: argparse.Namespace) -> int:
             base = load_revision(args.base, args.paths, args.workspace)
         except VisualizeError as error:
             raise UsageError(str(error)) from None
-    review = build_review(project, base, args.base)
+    if args.traffic is not None and base is None:
+        raise UsageError("--traffic needs --base REV: the version to compare with")
+    traffic = traffic_change(args, base, project) if base is not None else None
+    data = traffic.to_dict() if traffic is not None else None
+    review = build_review(project, base, args.base, data)
     for path in write_review(review, Path(args.out)):
         print(f"wrote {path}")
+    if args.markdown:
+        _write_markdown(review_markdown(review), args.markdown)
     print(review.summary())
-    return 1 if has_errors(project.findings, strict=args.strict) else 0
+    if traffic is not None:
+        print("\n".join(describe(traffic)))
+    failed = has_errors(project.findings, strict=args.strict)
+    return 1 if over_limit(args, traffic) or failed else 0
+
+
+def _write_markdown(text: str, target: str) -> None:
+    if target == "-":
+        sys.stdout.write(text)
+        return
+    Path(target).write_text(text, encoding="utf-8")
+    print(f"wrote {target}")

@@ -166,14 +166,69 @@ ELSEWHERE = """
 """
 
 
-def test_ties_and_overlaps_between_workflows(tmp_path: Path) -> None:
+def test_ties_and_shadowed_workflows(tmp_path: Path) -> None:
+    # `low` runs on every channel: a and b catch its SMS events, not its email or chat.
     path = write_project(tmp_path, a=TIE_A, b=TIE_B, low=LOW, elsewhere=ELSEWHERE)
-    assert found(path) == [
-        ("a", "E-priority-tie", 4, 1),
-        ("b", "E-priority-tie", 4, 1),
-        ("low", "W-overlap", 3, 1),  # a and b catch every reopened SMS first
-        ("low", "W-overlap", 3, 1),
-    ]
+    assert found(path) == [("a", "E-priority-tie", 4, 1), ("b", "E-priority-tie", 4, 1)]
+    sms_only = LOW.replace("priority: 1", "channels: [sms]\n    priority: 1")
+    path = write_project(tmp_path, a=TIE_A, b=TIE_B, low=sms_only, elsewhere=ELSEWHERE)
+    project = load_project([path])
+    (shadowed,) = [f for f in project.findings if f.code == "W-shadowed-workflow"]
+    assert (shadowed.workflow, shadowed.location.line) == ("low", 4)
+    assert shadowed.message == (
+        "`low` can never run: `a` (priority 5), `b` (priority 5) catch every event it could "
+        "match on `conversation_reopened` (sms)"
+    )
+
+
+FALLBACK = """
+    workflow: {name}
+    trigger: customer_sends_first_message
+    channels: [sms]
+    priority: {priority}
+    {audience}
+    start: s
+    steps:
+      s: {{tag: [{name}]}}
+"""
+
+
+def fallback(name: str, priority: int, audience: str = "") -> str:
+    return FALLBACK.format(name=name, priority=priority, audience=audience)
+
+
+def test_fallbacks_by_priority_are_no_finding(tmp_path: Path) -> None:
+    # VIP, then Spanish, then everyone else: overlapping audiences, the normal way.
+    path = write_project(
+        tmp_path,
+        vip=fallback("vip", 30, "audience: {customer.vip: true}"),
+        spanish=fallback("spanish", 20, "audience: {customer.plan: pro}"),
+        everyone=fallback("everyone", 10),
+    )
+    assert found(path) == []
+
+
+def test_a_workflow_below_a_catch_all_is_shadowed(tmp_path: Path) -> None:
+    path = write_project(
+        tmp_path,
+        everyone=fallback("everyone", 30),
+        spanish=fallback("spanish", 20, "audience: {customer.plan: pro}"),
+    )
+    assert found(path) == [("spanish", "W-shadowed-workflow", 4, 1)]
+
+
+def test_higher_workflows_that_together_cover_the_audience_shadow_it(tmp_path: Path) -> None:
+    # `not` holds when the plan is missing (`not_equals` would not): together they catch all.
+    path = write_project(
+        tmp_path,
+        pro=fallback("pro", 30, "audience: {customer.plan: pro}"),
+        rest=fallback("rest", 20, "audience: {not: {customer.plan: pro}}"),
+        low=fallback("low", 10, "audience: {customer.vip: true}"),
+        other=fallback("other", 5, "audience: {customer.plan: pro}").replace("[sms]", "[email]"),
+    )
+    findings = load_project([path]).findings
+    assert [(f.workflow, f.code) for f in findings] == [("low", "W-shadowed-workflow")]
+    assert "`pro` (priority 30), `rest` (priority 20)" in findings[0].message
 
 
 def test_disjoint_audiences_do_not_overlap(tmp_path: Path) -> None:
@@ -200,7 +255,7 @@ def test_yaml_words_stay_text_and_get_a_warning(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "code", "line", "column"),
     [
-        ("workflow: x\ntrigger: [unclosed\n", "E-syntax", 3, 1),
+        ("workflow: x\ntrigger: [unclosed\n", "E-syntax", 2, 10),  # where `[` opens
         ("- just\n- a list\n", "E-syntax", 1, 1),
         (
             "workflow: x\ntrigger: conversation_reopened\nstart: s\nsteps: {s: {tagg: [a]}}\n",
@@ -283,3 +338,33 @@ def test_validate_a_missing_path_is_a_usage_error(capsys: pytest.CaptureFixture[
     assert main(["validate", "no/such/folder"]) == 2
     err = capsys.readouterr().err
     assert err == "helpdesk-rules validate: no such file or directory: no/such/folder\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message", "hint"),
+    [
+        ("workflow: x\nsteps:\n\ts: {tag: [a]}\n", 3, 1, "a tab character", "spaces"),
+        ("workflow: x\ntrigger\npriority: 1\n", 2, 1, "a key without a `:`", "key: value"),
+        ('workflow: "x\npriority: 1\n', 1, 11, "a quote that is never closed", "close"),
+        ("workflow: 'x\npriority: 1\n", 1, 11, "a quote that is never closed", "close"),
+        ("workflow: x\nchannels: [sms\npriority: 1\n", 2, 11, "a `[` that is never closed", "]"),
+        ("workflow: x\naudience: {a: 1\npriority: 1\n", 2, 11, "a `{` that is never", "}"),
+        ("workflow: x\nsteps:\n  s: 1\n t: 2\n", 4, 2, "indented differently", "column"),
+        ("workflow: x\n  priority: 2\n", 2, 11, "a `:` that cannot start", "quotes"),
+        ("workflow: @x\n", 1, 11, "cannot start with this character", "quotes"),
+    ],
+)
+def test_yaml_syntax_errors_read_like_the_rest(
+    tmp_path: Path, text: str, line: int, column: int, message: str, hint: str
+) -> None:
+    (tmp_path / "broken.yaml").write_text(text)
+    (finding,) = load_project([tmp_path / "broken.yaml"]).findings
+    assert (finding.code, finding.location.line, finding.location.column) == (
+        "E-syntax",
+        line,
+        column,
+    )
+    assert finding.message.startswith("invalid YAML: ") and message in finding.message
+    assert finding.hint is not None and hint in finding.hint
+    for parser_words in ("scanning", "parsing", "token", "block end", "not allowed here"):
+        assert parser_words not in finding.message

@@ -3,6 +3,7 @@ produces every finding code, hand-made runs and a git repository with a base."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -172,3 +173,14 @@ def repo(tmp_path: Path) -> Path:
     git(tmp_path, "commit", "-qm", "base")
     shutil.copy(CHANGED_ROUTE, tmp_path / "workflows" / "route-inbound-sms.yaml")
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def events(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A week of realistic SMS traffic from 150 customers, as JSON Lines."""
+    from helpdesk import generate_traffic
+
+    path = tmp_path_factory.mktemp("traffic") / "events.jsonl"
+    lines = [json.dumps(event) for event in generate_traffic(150, seed=3, days=7)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -68,8 +68,13 @@ def test_diff_two_files_prints_the_summary(
 
 def test_diff_against_a_git_revision(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "--base", "HEAD", str(repo / "workflows")]) == 0
-    out = capsys.readouterr().out
-    assert out.strip() == "route-inbound-sms: 1 added, 1 removed, 2 changed, 1 reordered"
+    first, *fields = capsys.readouterr().out.strip().splitlines()
+    assert first == "route-inbound-sms: 1 added, 1 removed, 2 changed, 1 reordered"
+    assert fields[-1] == (
+        '  − steps.greet_vip: [reply "Thanks for reaching out. A senior specialist will text '
+        'you back shortly."] → end'
+    )
+    assert "  + steps.by_plan.rows[4]: when customer.vip == true → vip" in fields
     assert main(["diff", "--base", "no-such-rev", str(repo / "workflows")]) == 2
     assert main(["diff", str(repo / "workflows")]) == 2
 

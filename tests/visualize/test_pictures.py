@@ -158,7 +158,7 @@ def test_overview_orders_by_priority_and_folds(examples: Project) -> None:
 
 def test_overview_marks_conflicts(broken: Project) -> None:
     dot = to_dot(overview_diagram(broken.workflows, broken.findings))
-    assert "⚠ E-priority-tie" in dot and "⚠ W-overlap" in dot
+    assert "⚠ E-priority-tie" in dot and "⚠ W-shadowed-workflow" in dot
     assert 'constraint="false"' in dot
 
 
