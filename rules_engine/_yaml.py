@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -20,7 +19,6 @@ from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
-from ._yaml_errors import explain
 from .model import Location
 
 YAML_BOOL_WORDS = frozenset({"yes", "no", "on", "off", "y", "n"})
@@ -56,19 +54,6 @@ class YamlSyntaxError(Exception):
     location: Location
     message: str
     hint: str | None = None
-
-
-def compose(text: str, file: str) -> Node | None:
-    """The node tree of one YAML document, or raise `YamlSyntaxError`."""
-    loader = _Loader(text)
-    try:
-        return loader.get_single_node()
-    except yaml.MarkedYAMLError as error:
-        raise YamlSyntaxError(*explain(error, file)) from None
-    except yaml.YAMLError as error:
-        raise YamlSyntaxError(Location(file, 1, 1), f"invalid YAML: {error}") from None
-    finally:
-        loader.dispose()
 
 
 def location(node: Node, file: str) -> Location:

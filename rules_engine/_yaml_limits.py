@@ -1,7 +1,8 @@
 """Limits on what a workflow or workspace file may hold, so reading one is always quick.
 
-`compose` is `_yaml.compose` with guards against hostile or broken files, each a finding
-at a line and column rather than a traceback or a stall:
+`compose` reads one YAML document with `_yaml`'s loader, guarded against hostile or
+broken files: each of these is a finding at a line and column rather than a traceback
+or a stall:
 
 - a control character or NUL, which YAML does not allow (`E-syntax`);
 - nesting deeper than `MAX_DEPTH` levels (`E-syntax`), which would otherwise
@@ -28,6 +29,7 @@ from yaml.events import AliasEvent, CollectionStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import _yaml
+from ._yaml_errors import explain
 from .model import Location
 
 MAX_FILE_BYTES = 1_000_000
@@ -111,12 +113,7 @@ def compose(text: str, file: str) -> Node | None:
     except yaml.reader.ReaderError as error:
         raise _reader_error(error, text, file) from None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = error.problem or error.context or "invalid YAML"
-        raise _yaml.YamlSyntaxError(
-            Location(file, line, column), f"invalid YAML: {problem}"
-        ) from None
+        raise _yaml.YamlSyntaxError(*explain(error, file)) from None
     except yaml.YAMLError as error:
         raise _yaml.YamlSyntaxError(Location(file, 1, 1), f"invalid YAML: {error}") from None
     finally:
