@@ -9,10 +9,10 @@ audiences that can hold together overlap (`satisfiable`).
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from itertools import combinations
-from typing import Any
 
 from .model import AllOf, BranchStep, Comparison, Condition, Not, Value
 from .semantics import test_value
@@ -129,10 +129,9 @@ def _witnesses(kind: str, spec: AttributeSpec | None, literals: Sequence[Literal
     elif kind == "enum":
         candidates += list(spec.values if spec else ())
     elif kind == "number":
-        candidates += _points([c for c in constants if isinstance(c, int | float)], 0.5)
+        candidates += _number_points(constants)
     elif kind == "timestamp":
-        times = [c for c in constants if isinstance(c, datetime)]
-        candidates += _points(times, timedelta(milliseconds=1))
+        candidates += _time_points(constants)
     elif kind == "list":
         words = sorted({c for c in constants if isinstance(c, str)})[:8]
         candidates += [tuple(s) for n in range(len(words) + 1) for s in combinations(words, n)]
@@ -142,17 +141,72 @@ def _witnesses(kind: str, spec: AttributeSpec | None, literals: Sequence[Literal
     return candidates
 
 
-def _points(values: Sequence[Any], step: Any) -> list[object]:
-    """Each constant, just around it, between each pair, and beyond both ends."""
-    if not values:
+def _number_points(constants: Sequence[object]) -> list[object]:
+    """Exact witnesses for number tests: every value an event may carry (any int, any
+    finite double) compares with the constants as one of these does.
+
+    Each finite constant, one value strictly inside each gap between neighbours where
+    one exists (an integer, else the next double), and one beyond both ends.  Nothing
+    is computed in floating point: a step of 0.5 vanishes past 2**53 and at infinity.
+    """
+    numbers = [c for c in constants if isinstance(c, int | float) and not isinstance(c, bool)]
+    ordered = sorted({c for c in numbers if isinstance(c, int) or math.isfinite(c)})
+    if not ordered:
         return [0]
-    ordered = sorted(set(values))
-    points: list[object] = [ordered[0] - step, ordered[-1] + step]
-    for value in ordered:
-        points += [value, value - step, value + step]
+    points: list[object] = [math.floor(ordered[0]) - 1, math.ceil(ordered[-1]) + 1]
+    points += ordered
     for low, high in itertools.pairwise(ordered):
-        points.append(low + (high - low) / 2)
+        inside = _number_between(low, high)
+        if inside is not None:
+            points.append(inside)
     return points
+
+
+def _number_between(low: int | float, high: int | float) -> int | float | None:
+    """A value an event may carry strictly between two finite numbers, or None."""
+    whole = math.floor(low) + 1  # exact for ints and finite floats
+    if whole < high:
+        return whole
+    # No integer between them: the next double above `low`, if there is one.
+    try:
+        step = math.nextafter(float(low), math.inf)
+    except OverflowError:
+        return None  # an integer past the doubles: only integers lie beyond it
+    while step <= low:
+        step = math.nextafter(step, math.inf)
+    return step if step < high else None
+
+
+_EARLIEST = timezone(timedelta(hours=23, minutes=59))  # the zone furthest ahead of UTC
+_LATEST = timezone(-timedelta(hours=23, minutes=59))
+_TICK = timedelta(microseconds=1)
+
+
+def _time_points(constants: Sequence[object]) -> list[object]:
+    """Exact witnesses for timestamp tests (microsecond resolution, any zone)."""
+    ordered = sorted({c for c in constants if isinstance(c, datetime) and c.tzinfo is not None})
+    if not ordered:
+        return [datetime(2000, 1, 1, tzinfo=UTC)]
+    points: list[object] = list(ordered)
+    for moment in (_shift(ordered[0], -_TICK), _shift(ordered[-1], _TICK)):
+        if moment is not None:
+            points.append(moment)
+    for low, high in itertools.pairwise(ordered):
+        inside = _shift(low, _TICK)
+        if inside is not None and inside < high:
+            points.append(inside)
+    return points
+
+
+def _shift(moment: datetime, delta: timedelta) -> datetime | None:
+    """`moment + delta`, written in another zone at the ends of the range, or None."""
+    for zone in (None, _EARLIEST if delta < timedelta(0) else _LATEST):
+        try:
+            start = moment if zone is None else moment.astimezone(zone)
+            return start + delta
+        except OverflowError:
+            continue
+    return None
 
 
 def _text_witnesses(literals: Sequence[Literal], constants: list[object]) -> list[object]:

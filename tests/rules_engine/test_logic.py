@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -128,3 +130,63 @@ def test_overlap_of_audiences() -> None:
     assert not overlap(pro, free, WORKSPACE)
     assert overlap(pro, None, WORKSPACE)
     assert overlap(None, None, WORKSPACE)
+
+
+# -- numbers and times at the edges: reasoned about exactly ------------------------------
+
+EDGE = Workspace(attributes={**builtin_attributes(("sms",)), **SPECS})
+SEATS, SINCE = "customer.seats", "customer.since"
+INF = float("inf")
+
+
+@pytest.mark.parametrize(
+    ("operator", "literal"),
+    [
+        ("lt", 1.0e300),
+        ("lt", INF),
+        ("gt", -INF),
+        ("not_equals", INF),
+        ("gt", 1.0e16),
+        ("gt", 9007199254740992),
+        ("gt", int("9" * 401)),
+        ("lt", -float(2**1000)),
+    ],
+)
+def test_comparisons_at_the_edges_of_floating_point_can_hold(operator: str, literal: Any) -> None:
+    assert satisfiable(Comparison(SEATS, operator, literal), EDGE)
+
+
+def test_between_two_numbers_only_values_an_event_can_carry_count() -> None:
+    def between(low: Any, high: Any) -> bool:
+        return satisfiable(
+            AllOf((Comparison(SEATS, "gt", low), Comparison(SEATS, "lt", high))), EDGE
+        )
+
+    assert between(1, 2)  # 1.5
+    assert between(2**53, 2**53 + 2)  # the integer 2**53 + 1, no double
+    assert not between(2**53, 2**53 + 1)
+    assert not between(1.0, 1.0000000000000002)  # neighbouring doubles
+    assert between(0.1, 0.10000000000000003)
+    assert not between(INF, INF)
+    row = (Comparison(SEATS, "lte", 9007199254740992), Comparison(SEATS, "exists", None))
+    assert satisfiable(exclusive_conditions(row)[1], EDGE)  # 9007199254740993
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999500, tzinfo=UTC),
+    ],
+)
+def test_timestamps_at_the_ends_of_the_range(moment: datetime) -> None:
+    for operator in ("gt", "lt", "gte", "lte", "equals", "not_equals"):
+        assert satisfiable(Comparison(SINCE, operator, moment), EDGE), operator
+    tick = timedelta(microseconds=1)
+    assert not satisfiable(
+        AllOf((Comparison(SINCE, "gt", BASE), Comparison(SINCE, "lt", BASE + tick))), EDGE
+    )
+    assert satisfiable(
+        AllOf((Comparison(SINCE, "gt", BASE), Comparison(SINCE, "lt", BASE + 2 * tick))), EDGE
+    )

@@ -292,3 +292,35 @@ def test_validate_a_missing_path_is_a_usage_error(capsys: pytest.CaptureFixture[
     assert main(["validate", "no/such/folder"]) == 2
     err = capsys.readouterr().err
     assert err == "helpdesk-rules validate: no such file or directory: no/such/folder\n"
+
+
+EDGES = """
+workflow: edge
+trigger: customer_sends_first_message
+priority: 1
+audience: {customer.seats: {lt: 1.0e+300}}
+start: route
+steps:
+  route:
+    branch:
+      - when: {customer.signed_up_at: {lt: "0001-01-01T00:00:00Z"}}
+        then: a
+      - when: {customer.signed_up_at: {gt: "9999-12-31T23:59:59.9995Z"}}
+        then: a
+      - when: {customer.seats: {lte: 9007199254740992}}
+        then: a
+      - when: {customer.seats: {exists: true}}
+        then: b
+      - when: {customer.seats: {gt: .inf}}
+        then: b
+    else: a
+  a:
+    tag: [a]
+  b:
+    tag: [b]
+"""
+
+
+def test_numbers_and_times_at_the_edges_are_reasoned_about_exactly(tmp_path: Path) -> None:
+    """Only `gt: .inf` can never hold; the `exists` row is taken for 2**53 + 1."""
+    assert found(project_in(tmp_path, edge=EDGES)) == [("edge", "W-unsatisfiable", 17, 9)]
