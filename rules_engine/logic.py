@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import combinations
+from typing import Literal as Literal_
 
 from .model import AllOf, BranchStep, Comparison, Condition, Not, Value
 from .semantics import test_value
@@ -80,9 +81,15 @@ class _Search:
         self.workspace = workspace
         self.steps = 0
 
-    def run(self, pending: list[tuple[Condition, bool]], known: dict[str, list[Literal]]) -> bool:
+    def run(
+        self,
+        pending: list[tuple[Condition, bool]],
+        known: dict[str, list[Literal]],
+        numbers: dict[str, _Numbers] | None = None,
+    ) -> bool:
         pending = list(pending)
         known = {name: list(literals) for name, literals in known.items()}
+        numbers = {name: state.copy() for name, state in (numbers or {}).items()}
         while pending:
             self.steps += 1
             if self.steps > _BUDGET:
@@ -91,17 +98,64 @@ class _Search:
             if isinstance(condition, Not):
                 pending.append((condition.condition, not positive))
             elif isinstance(condition, Comparison):
-                literals = known.setdefault(condition.attribute, [])
-                literals.append((condition, positive))
-                if not self.attribute_satisfiable(condition.attribute, literals):
+                if not self.add(condition, positive, known, numbers):
                     return False
             elif isinstance(condition, AllOf) == positive:
                 pending.extend((child, positive) for child in condition.conditions)
             else:
                 return any(
-                    self.run([*pending, (child, positive)], known) for child in condition.conditions
+                    self.run([*pending, (child, positive)], known, numbers)
+                    for child in condition.conditions
                 )
         return True
+
+    def add(
+        self,
+        comparison: Comparison,
+        positive: bool,
+        known: dict[str, list[Literal]],
+        numbers: dict[str, _Numbers],
+    ) -> bool:
+        """Assume one literal; False when the attribute's literals can no longer hold."""
+        name = comparison.attribute
+        spec = self.workspace.attribute(name)
+        if spec is not None and spec.type == "number":
+            state = numbers.get(name)
+            if state is None:
+                state = numbers[name] = _Numbers()
+            state.add(comparison.operator, comparison.value, positive)
+            return state.satisfiable()
+        literals = known.setdefault(name, [])
+        literals.append((comparison, positive))
+        return self.attribute_satisfiable(name, literals)
+
+    def absorb(
+        self,
+        condition: Condition,
+        positive: bool,
+        known: dict[str, list[Literal]],
+        numbers: dict[str, _Numbers],
+    ) -> bool | None:
+        """Assume a condition that is a plain conjunction, in place: whether it can still
+        hold, or None (nothing assumed for sure) when it would need a choice."""
+        pending = [(condition, positive)]
+        literals: list[Literal] = []
+        while pending:
+            condition, positive = pending.pop()
+            if isinstance(condition, Not):
+                pending.append((condition.condition, not positive))
+            elif isinstance(condition, Comparison):
+                literals.append((condition, positive))
+            elif isinstance(condition, AllOf) == positive:
+                pending.extend((child, positive) for child in condition.conditions)
+            elif len(condition.conditions) == 1:
+                pending.append((condition.conditions[0], positive))
+            else:
+                return None
+        holds = True
+        for comparison, literal_positive in literals:
+            holds = self.add(comparison, literal_positive, known, numbers) and holds
+        return holds
 
     def attribute_satisfiable(self, name: str, literals: list[Literal]) -> bool:
         spec = self.workspace.attribute(name)
@@ -111,6 +165,173 @@ class _Search:
         if spec is not None and spec.type != "string":
             return False  # the witnesses cover every case for the other types
         return not _text_contradiction(literals) and _may_hold_on_text(literals)
+
+
+def row_reachability(
+    conditions: Sequence[Condition], workspace: Workspace
+) -> list[Literal_["holds", "never", "shadowed"]]:
+    """For ordered branch rows: whether each can hold and be taken.
+
+    "never": the row's condition can never hold; "shadowed": it can, but never when
+    no earlier row holds.  The same answers as `satisfiable` on `exclusive_conditions`,
+    in about linear time: the negations of the earlier rows are assumed once, in order,
+    as long as each is a plain conjunction (numbers keep a bounds-and-sets state whose
+    checks do not grow with the rows); a row after one that needs a choice is searched
+    in full.
+    """
+    verdicts: list[Literal_["holds", "never", "shadowed"]] = []
+    known: dict[str, list[Literal]] | None = {}
+    numbers: dict[str, _Numbers] = {}
+    prefix_holds = True
+    for k, condition in enumerate(conditions):
+        if not satisfiable(condition, workspace):
+            verdicts.append("never")
+        elif not prefix_holds:
+            verdicts.append("shadowed")
+        elif known is not None:
+            try:
+                taken = _Search(workspace).run([(condition, True)], known, numbers)
+            except _Unknown:
+                taken = True
+            verdicts.append("holds" if taken else "shadowed")
+        else:
+            exclusive = exclusive_conditions(conditions[: k + 1])[k]
+            verdicts.append("holds" if satisfiable(exclusive, workspace) else "shadowed")
+        if known is not None and prefix_holds:
+            absorbed = _Search(workspace).absorb(condition, False, known, numbers)
+            if absorbed is None:
+                known = None  # a choice: later rows are searched in full
+            elif not absorbed:
+                prefix_holds = False  # no event gets past this row
+    return verdicts
+
+
+class _Numbers:
+    """What the literals assumed so far allow a number attribute to be, exactly.
+
+    Missing is allowed while every literal holds for a missing value.  A present value
+    is any int or finite double within the bounds, in `allowed` (when some literal
+    requires one of a few values), and not in `excluded`.  `semantics.test_value` is
+    the judge it mirrors (see the property test in tests/rules_engine/test_logic.py).
+    """
+
+    __slots__ = (
+        "allowed",
+        "excluded",
+        "high",
+        "high_open",
+        "low",
+        "low_open",
+        "missing_ok",
+        "never",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self.missing_ok = True
+        self.never = False  # no present value can hold
+        self.low: int | float | None = None
+        self.low_open = False
+        self.high: int | float | None = None
+        self.high_open = False
+        self.allowed: set[int | float] | None = None
+        self.excluded: set[int | float] = set()
+
+    def copy(self) -> _Numbers:
+        other = _Numbers.__new__(_Numbers)
+        for slot in _Numbers.__slots__:
+            setattr(other, slot, getattr(self, slot))
+        other.excluded = set(self.excluded)
+        other.allowed = None if self.allowed is None else set(self.allowed)
+        return other
+
+    def add(self, operator: str, literal: Value, positive: bool) -> None:
+        if test_value(operator, None, literal) != positive:
+            self.missing_ok = False
+        if operator in ("exists", "missing"):
+            if (operator == "missing") == positive:
+                self.never = True
+            return
+        if operator in ("equals", "not_equals", "in", "not_in"):
+            items = literal if isinstance(literal, tuple) else (literal,)
+            members: set[int | float] = {
+                v
+                for v in items
+                if isinstance(v, int | float) and not isinstance(v, bool) and v == v
+            }  # NaN equals nothing
+            inside = (operator in ("equals", "in")) == positive
+            if inside:
+                finite = {v for v in members if isinstance(v, int) or math.isfinite(v)}
+                self.allowed = finite if self.allowed is None else self.allowed & finite
+            else:
+                self.excluded |= members
+            return
+        if operator in _FLIP and _is_number(literal) and literal == literal:
+            bound = operator if positive else _FLIP[operator]
+            self._bound(bound, literal)  # type: ignore[arg-type]
+        elif positive:
+            self.never = True  # contains, starts_with, matches, or an unordered literal
+
+    def _bound(self, operator: str, value: int | float) -> None:
+        open_ = operator in ("gt", "lt")
+        if operator in ("gt", "gte"):
+            if self.low is None or value > self.low or (value == self.low and open_):
+                self.low, self.low_open = value, open_
+        elif self.high is None or value < self.high or (value == self.high and open_):
+            self.high, self.high_open = value, open_
+
+    def satisfiable(self) -> bool:
+        if self.missing_ok:
+            return True
+        if self.never:
+            return False
+        if self.allowed is not None:
+            return any(self._within(v) and v not in self.excluded for v in self.allowed)
+        low, high = self.low, self.high
+        if low == math.inf or high == -math.inf:
+            return False  # no event carries an infinity
+        if low is not None and low != -math.inf:
+            value: int | float | None = _next_number(low, 1) if self.low_open else low
+            direction = 1
+        elif high is not None and high != math.inf:
+            value = _next_number(high, -1) if self.high_open else high
+            direction = -1
+        else:
+            value, direction = 0, 1
+        for _ in range(len(self.excluded) + 1):
+            if value is None or not self._within(value):
+                return False
+            if value not in self.excluded:
+                return True
+            value = _next_number(value, direction)
+        return False
+
+    def _within(self, value: int | float) -> bool:
+        if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
+            return False
+        return not (
+            self.high is not None and (value > self.high or (self.high_open and value == self.high))
+        )
+
+
+_FLIP = {"gt": "lte", "gte": "lt", "lt": "gte", "lte": "gt"}
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _next_number(value: int | float, direction: int) -> int | float | None:
+    """The nearest value an event may carry beyond `value` (int or finite double)."""
+    whole = math.floor(value) + 1 if direction > 0 else math.ceil(value) - 1
+    try:
+        step = math.nextafter(float(value), direction * math.inf)
+    except OverflowError:
+        return whole
+    while (step <= value) if direction > 0 else (step >= value):
+        step = math.nextafter(step, direction * math.inf)
+    if math.isinf(step):
+        return whole
+    return min(whole, step) if direction > 0 else max(whole, step)
 
 
 def _constants(literals: Sequence[Literal]) -> list[object]:
