@@ -220,13 +220,13 @@ SEAT_OPERATORS = ("equals", "not_equals", "in", "not_in", "gt", "gte", "lt", "lt
                   "missing")  # fmt: skip
 
 
+SEAT_OPERATORS = ("equals", "not_equals", "in", "not_in", "gt", "gte", "lt", "lte")
+SEAT_OPERATORS += ("exists", "missing")
+
+
 @st.composite
 def seat_tests(draw: st.DrawFn) -> Comparison:
-    operator = draw(
-        st.sampled_from(
-            ["equals", "not_equals", "in", "not_in", "gt", "gte", "lt", "lte", "exists", "missing"]
-        )  # fmt: skip
-    )
+    operator = draw(st.sampled_from(SEAT_OPERATORS))
     if operator in ("exists", "missing"):
         return Comparison(SEATS, operator, None)
     one = st.sampled_from(EDGE_NUMBERS)
