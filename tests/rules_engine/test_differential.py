@@ -8,6 +8,8 @@ each executor must choose the same workflow, path, actions and branch verdicts.
 
 from __future__ import annotations
 
+import os
+
 from durable_support import DURABLE
 from hypothesis import HealthCheck, given, settings
 from strategies import Case, cases
@@ -18,7 +20,7 @@ from rules_engine.compiler import compile_network
 from rules_engine.reference import ReferenceInterpreter
 from rules_engine.semantics import normalise_attributes
 
-EXAMPLES = 500
+EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "500"))  # see docs/engine.md
 
 
 @settings(
