@@ -48,7 +48,11 @@ class ConditionParser:
         self.step = step
 
     def parse(self, node: Node) -> Condition | None:
-        if not isinstance(node, MappingNode) or not node.value:
+        if isinstance(node, MappingNode) and not node.value:
+            message = "a condition cannot be empty: give at least one attribute test"
+            self._report("E-syntax", node, message, "e.g. `{customer.plan: pro}`")
+            return None
+        if not isinstance(node, MappingNode):
             self._report("E-syntax", node, f"a condition must be a mapping, not {_yaml.kind(node)}")
             return None
         parts = [self._entry(key, key_node, value) for key, key_node, value in self._items(node)]
@@ -217,9 +221,23 @@ class ConditionParser:
             "enum": "text",
             "timestamp": "an ISO 8601 time with a zone, e.g. `2026-01-05T10:00:00Z`",
         }[spec.type]
-        shown = _yaml.kind(node) if isinstance(node, SequenceNode) else repr(item)
-        message = f"`{spec.name}` is {_a(spec.type)}: `{operator} {shown}` can never hold"
+        if isinstance(node, SequenceNode):
+            position = next(
+                (k for k, child in enumerate(node.value) if _same(self.scalar(child), item)), 0
+            )
+            where: Node = node.value[position] if node.value else node
+            message = (
+                f"`{spec.name}` is {_a(spec.type)}: item {position + 1} of `{operator}`, "
+                f"{item!r} ({_yaml.kind(where)}), can never match"
+            )
+            self._report("E-type-mismatch", where, message, f"compare it with {expected}")
+            return
+        message = f"`{spec.name}` is {_a(spec.type)}: `{operator} {item!r}` can never hold"
         self._report("E-type-mismatch", node, message, f"compare it with {expected}")
+
+
+def _same(value: object, item: object) -> bool:
+    return type(value) is type(item) and value == item
 
 
 def _a(word: str) -> str:

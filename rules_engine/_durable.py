@@ -78,6 +78,11 @@ MAX_ATOMS = 48  # distinct tests per ruleset (512 hang; more than 64 true: error
 MAX_TERMS = 64  # `$or` expansion of one rule
 MAX_SHARD_TERMS = 128  # `$or` expansion of one ruleset (many groups: error 107)
 MAX_FIELDS = 200  # properties per posted event (about 253: error 302)
+# `$and` / `$or` nodes in one rule's condition, the `on` wrapper included: each takes two
+# of the 32 slots of a rule's expression sequence (MAX_SEQUENCE_EXPRESSIONS), and the
+# 16th node fills the last one (error 113, expression limit exceeded).  Measured: 15
+# nodes are created, 16 are refused, whatever the shape (docs/engine.md).
+MAX_CONNECTIVES = 12
 NUMBER_LIMIT = 2**50  # whole-number literals sent natively; doubles hold them exactly
 TEXT_LIMIT = 1000  # characters of a text literal sent natively
 NO_TEXT = "~" * (TEXT_LIMIT + 1)  # equals no native literal
@@ -152,6 +157,12 @@ class Expr:
             return frozenset((self.atom,))
         return frozenset().union(*(child.atoms() for child in self.children))
 
+    def connectives(self) -> int:
+        """How many `$and` / `$or` nodes the condition has (durable_rules' error 113)."""
+        if self.op == "atom":
+            return 0
+        return 1 + sum(child.connectives() for child in self.children)
+
     def terms(self) -> int:
         """How many conjunctions the expression expands to."""
         if self.op == "atom":
@@ -175,9 +186,15 @@ def _atom(operator: str, name: str, literal: object) -> Expr:
 
 
 def _join(op: Literal["$and", "$or"], children: Sequence[Expr]) -> Expr:
+    """`op` of the children, nested `op`s flattened (fewer nodes: see MAX_CONNECTIVES)."""
     if not children:
         return TRUE if op == "$and" else FALSE
-    return children[0] if len(children) == 1 else Expr(op, children=tuple(children))
+    if len(children) == 1:
+        return children[0]
+    flat: list[Expr] = []
+    for child in children:
+        flat.extend(child.children if child.op == op else (child,))
+    return Expr(op, children=tuple(flat))
 
 
 @dataclass(frozen=True)
@@ -316,7 +333,11 @@ class _Planner:
             return PlannedRule(outcome, TRUE, ())
         used: dict[str, Field] = {}
         expr = self._expr(node, False, used)
-        if expr.terms() > MAX_TERMS or len(expr.atoms()) >= MAX_ATOMS:
+        if (
+            expr.terms() > MAX_TERMS
+            or len(expr.atoms()) >= MAX_ATOMS
+            or _join("$and", (TRUE, expr)).connectives() > MAX_CONNECTIVES
+        ):
             field = self._rule_field(node)  # too big for durable_rules: evaluated here
             return PlannedRule(outcome, _atom("$eq", field.name, 1), (field,))
         return PlannedRule(outcome, expr, tuple(used.values()))
@@ -387,10 +408,12 @@ def _native_literal(kind: FieldKind, operator: str, value: object) -> object:
     if kind == "boolean" and operator in ("equals", "not_equals"):
         return value if isinstance(value, bool) else None
     if kind == "number" and operator not in ("contains", "starts_with", "matches"):
-        whole = isinstance(value, int | float) and not isinstance(value, bool)
-        if whole and math.isfinite(value) and float(value).is_integer():  # type: ignore[arg-type]
-            number = int(value)  # type: ignore[call-overload]
-            return number if abs(number) <= NUMBER_LIMIT else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+            return None
+        number = int(value)  # exact: no float conversion of a big integer
+        return number if abs(number) <= NUMBER_LIMIT else None
     return None
 
 
@@ -463,9 +486,11 @@ def field_value(field: Field, attributes: Attributes) -> object:
 
 def _number(attribute: str, value: object) -> int | float:
     """A number that compares with every native literal as `value` does."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise EventError(f"{attribute}: expected a finite number, got {value!r}")
-    if abs(value) > NUMBER_LIMIT:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise EventError(f"{attribute}: expected a finite number, got {value!r}")
+    if abs(value) > NUMBER_LIMIT:  # exact for integers of any size (no float conversion)
         return (NUMBER_LIMIT + 1) * (1 if value > 0 else -1)
     if isinstance(value, int) or value.is_integer():
         return int(value)

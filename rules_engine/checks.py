@@ -14,7 +14,7 @@ import networkx as nx
 
 from ._reader import did_you_mean
 from .findings import Finding
-from .logic import OverlapCheck, exclusive_conditions, satisfiable
+from .logic import OverlapCheck, row_reachability, satisfiable
 from .model import (
     TRIGGERS,
     AllOf,
@@ -162,14 +162,16 @@ def _rows_of_branches(workflow: Workflow, workspace: Workspace) -> Iterator[Find
 
 
 def _rows(workflow: Workflow, step: BranchStep, workspace: Workspace) -> Iterator[Finding]:
-    exclusive = exclusive_conditions([row.when for row in step.rows])
-    for index, (row, rule) in enumerate(zip(step.rows, exclusive, strict=True)):
+    verdicts = row_reachability([row.when for row in step.rows], workspace)
+    for index, (row, verdict) in enumerate(zip(step.rows, verdicts, strict=True)):
+        if verdict == "holds":
+            continue
         text = condition_text(row.when)
-        if not satisfiable(row.when, workspace):
+        if verdict == "never":
             message = f"row {index + 1} of `{step.name}` can never hold: {text}"
             hint = "check the values and operators"
             yield _finding("W-unsatisfiable", workflow, row.location, message, hint, step.name)
-        elif not satisfiable(rule, workspace):
+        else:
             message = f"row {index + 1} of `{step.name}` is never taken: earlier rows catch {text}"
             hint = "move it above the rows that catch it, or remove it"
             yield _finding("W-shadowed-branch", workflow, row.location, message, hint, step.name)

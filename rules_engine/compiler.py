@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .checks import graph_findings
 from .errors import ValidationError
-from .logic import branch_rules
 from .model import (
     ActionStep,
     AllOf,
@@ -132,9 +131,15 @@ def _compile_step(step: BranchStep | ActionStep, table: _TestTable) -> StepNode:
     if isinstance(step, ActionStep):
         return ActionNode(step.name, step.actions, step.next)
     rows = tuple(table.node(row.when) for row in step.rows)
+    # `logic.branch_rules` built from the compiled rows: row k and the negations of the
+    # rows before it, sharing their nodes (linear work per rule, not a new tree).
+    negated = tuple(NotNode(row) for row in rows)
+    conditions = [AllNode((row, *negated[:k])) if k else row for k, row in enumerate(rows)]
+    conditions.append(AllNode(negated))
+    targets_in_order = [row.then for row in step.rows] + [step.otherwise]
     rules = tuple(
-        Rule(table.node(condition), target, index if index < len(step.rows) else None)
-        for index, (condition, target) in enumerate(branch_rules(step))
+        Rule(condition, target, index if index < len(step.rows) else None)
+        for index, (condition, target) in enumerate(zip(conditions, targets_in_order, strict=True))
     )
     targets = tuple(row.then for row in step.rows)
     return BranchNode(step.name, rows, targets, step.otherwise, rules)

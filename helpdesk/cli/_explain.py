@@ -15,16 +15,19 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from channels import ChannelError, channel_config
+from channels.sms import count_segments, parse_phone
 from rules_engine.engine import Engine, Explanation
 from rules_engine.errors import EventError, ExecutorUnavailable
 from rules_engine.events import BranchVerdict, ConversationEvent, Run
 from rules_engine.loader import load_project
 from rules_engine.model import ActionStep, BranchStep, Workflow, condition_text
 from rules_engine.semantics import parse_timestamp
-from rules_engine.workspace import EXECUTORS
+from rules_engine.workspace import EXECUTORS, Workspace
 
 from . import UsageError
 
@@ -56,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         for finding in project.errors:
             print(finding.format(), file=sys.stderr)
         return 1
+    event = with_builtins(event, project.workspace)
     try:
         with Engine(project.workflows, project.workspace, args.engine) as engine:
             explanation = engine.explain(event)
@@ -80,6 +84,33 @@ def read_event(source: str) -> ConversationEvent:
     except (json.JSONDecodeError, ValueError) as error:
         raise UsageError(f"{source}: not valid JSON ({error})") from error
     return event_from_dict(data, source)
+
+
+def with_builtins(event: ConversationEvent, workspace: Workspace) -> ConversationEvent:
+    """The event with the built-ins the SMS adapter fills in, where it does not give them.
+
+    On `sms`: `customer.country` from `customer.phone`, `message.segments` from
+    `message.body` and `message.has_media` from `message.media_types`.  The engine
+    derives nothing: this is what an SMS conversation would carry.
+    """
+    if event.channel != "sms":
+        return event
+    customer, message = dict(event.customer), dict(event.message)
+    phone = customer.get("phone")
+    if "country" not in customer and isinstance(phone, str):
+        try:
+            parsed = parse_phone(phone, channel_config(workspace).sms, allow_short_code=True)
+        except ChannelError:
+            parsed = None  # an invalid number: no country, as the adapter would refuse it
+        if parsed is not None:
+            customer["country"] = parsed.country
+    body = message.get("body")
+    if "segments" not in message and isinstance(body, str):
+        message["segments"] = count_segments(body).segments
+    media = message.get("media_types")
+    if "has_media" not in message and isinstance(media, list):
+        message["has_media"] = bool(media)
+    return replace(event, customer=customer, message=message)
 
 
 def _read_text(source: str) -> str:

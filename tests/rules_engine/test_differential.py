@@ -8,6 +8,8 @@ each executor must choose the same workflow, path, actions and branch verdicts.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from durable_support import DURABLE
 from hypothesis import HealthCheck, given, settings
@@ -19,7 +21,7 @@ from rules_engine.compiler import compile_network
 from rules_engine.reference import ReferenceInterpreter
 from rules_engine.semantics import normalise_attributes
 
-EXAMPLES = 500
+EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "500"))  # see docs/engine.md
 
 # Slow: `make test` runs it; `pytest -m 'not slow'` leaves it out while working.
 pytestmark = pytest.mark.slow

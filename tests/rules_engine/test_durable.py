@@ -43,6 +43,7 @@ from rules_engine.model import (
     Workflow,
 )
 from rules_engine.reference import ReferenceInterpreter
+from rules_engine.workspace import AttributeSpec, Workspace
 
 pytestmark = needs_durable
 LIBRARY = load_library() if DURABLE else None
@@ -382,3 +383,104 @@ def test_rulesets_are_defined_from_copies() -> None:
         executor.close()
     assert [ruleset.definition() for ruleset in plan.rulesets()] == before
     assert datetime.now(UTC)  # the executor keeps no per-event state to compare here
+
+
+# -- the expression limit (error 113) and integers beyond float range ---------------------
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    """`depth` `$and` nodes, each inside the previous one (wrapper included)."""
+    condition: dict[str, Any] = {"on": 1}
+    for k in range(depth):
+        condition = {"$and": [{f"x{k}": "v"}, condition]}
+    return condition
+
+
+@pytest.mark.parametrize(("nodes", "created"), [(15, True), (16, False)])
+def test_durable_rules_refuses_a_rule_of_sixteen_connectives(nodes: int, created: bool) -> None:
+    """Each `$and` / `$or` takes two of 32 expression slots: the 16th fills the last."""
+    definition = {"r0": {"all": [{"m": _nested(nodes)}], "pri": 0}}
+    name = f"limit{next(_durable._NAMES)}"
+    if created:
+        trial_compile({name: definition}, timeout=30)
+    else:
+        with pytest.raises(ExecutorUnavailable, match="113"):
+            trial_compile({name: definition}, timeout=30)
+
+
+def _nine_tests() -> Condition:
+    """Five `in` lists and four `equals` on text: refused by durable_rules before."""
+    tests: list[Condition] = [
+        Comparison(f"customer.t{k}", "in", (f"a{k}", f"b{k}", f"c{k}")) for k in range(5)
+    ]
+    tests += [Comparison(f"customer.t{k}", "equals", f"e{k}") for k in range(5, 9)]
+    return AllOf(tuple(tests))
+
+
+def _nine_deep() -> Condition:
+    condition: Condition = Comparison("customer.t0", "equals", "e0")
+    for k in range(1, 9):
+        condition = AllOf((Comparison(f"customer.t{k}", "equals", f"e{k}"), condition))
+    return condition
+
+
+TEXT_WORKSPACE = Workspace(
+    attributes={
+        **WORKSPACE.attributes,
+        **{f"customer.t{k}": AttributeSpec(f"customer.t{k}", "string") for k in range(9)},
+    },
+    channels=("sms", "email"),
+)
+
+
+@pytest.mark.parametrize("condition", [_nine_tests(), _nine_deep()], ids=["wide", "deep"])
+def test_rows_past_the_expression_limit_run_on_durable(condition: Condition) -> None:
+    rows = (
+        BranchRow(condition, "hit"),
+        BranchRow(Not(condition), "miss"),
+        BranchRow(AllOf((condition, Comparison("customer.plan", "equals", "p"))), "both"),
+    )
+    steps = {
+        "route": BranchStep("route", rows, None),
+        "hit": ActionStep("hit", (Action("tag", ("hit",)),), None),
+        "miss": ActionStep("miss", (Action("tag", ("miss",)),), None),
+        "both": ActionStep("both", (Action("tag", ("both",)),), None),
+    }
+    workflows = [
+        _workflow("w", 1, condition, steps=steps, start="route"),
+        _workflow("v", 0, Not(condition)),
+    ]
+    network = compile_network(workflows, TEXT_WORKSPACE)
+    for ruleset in plan_network(network, TEXT_WORKSPACE).rulesets():
+        for rule in ruleset.rules:
+            assert _durable._join("$and", (_durable.TRUE, rule.expr)).connectives() <= 15
+    durable = DurableExecutor(network, TEXT_WORKSPACE)  # trial compilation included
+    reference = ReferenceInterpreter(workflows)
+    try:
+        hit = {f"customer.t{k}": (f"b{k}" if k < 5 else f"e{k}") for k in range(9)}
+        for attributes in (hit, {**hit, "customer.t3": "z"}, {}, {**hit, "customer.plan": "p"}):
+            expected = reference.decide("customer_sends_first_message", "sms", attributes)
+            assert durable.decide("customer_sends_first_message", "sms", attributes) == expected
+    finally:
+        durable.close()
+
+
+def test_integers_beyond_float_range_run_on_durable() -> None:
+    huge = int("9" * 401)
+    audience = AnyOf(
+        (Comparison("customer.seats", "gt", 10), Comparison("customer.seats", "lt", -huge))
+    )
+    workflows = [
+        _workflow("big", 2, audience),
+        _workflow("exact", 1, Comparison("customer.seats", "equals", huge)),
+    ]
+    network = compile_network(workflows, WORKSPACE)
+    durable = DurableExecutor(network, WORKSPACE)
+    reference = ReferenceInterpreter(workflows)
+    try:
+        for seats in (huge, -huge, -huge - 1, 5, 2**1400, -(2**1400)):
+            attributes = {"customer.seats": seats}
+            expected = reference.decide("customer_sends_first_message", "sms", attributes)
+            assert durable.decide("customer_sends_first_message", "sms", attributes) == expected
+    finally:
+        durable.close()

@@ -81,3 +81,26 @@ def test_workflows_with_errors_exit_one(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["explain", str(tmp_path), EVENT]) == 1
     err = capsys.readouterr().err
     assert "broken.yaml:" in err and " E-" in err
+
+
+def test_explain_fills_in_the_sms_built_ins(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "workspace.yaml").write_text(
+        "workspace: w\nchannels: [sms]\nsms_countries: [US, GB]\n"
+    )
+    (tmp_path / "w.yaml").write_text(
+        "workflow: w\ntrigger: customer_sends_first_message\npriority: 1\n"
+        "audience: {customer.country: GB, message.segments: {gte: 2}, message.has_media: true}\n"
+        "start: a\nsteps:\n  a:\n    tag: [uk]\n"
+    )
+    event = {
+        "trigger": "customer_sends_first_message",
+        "channel": "sms",
+        "customer": {"phone": "+442079460000"},
+        "message": {"body": "x" * 200, "media_types": ["image/jpeg"]},
+    }
+    (tmp_path / "event.json").write_text(json.dumps(event))
+    assert main(["explain", str(tmp_path), str(tmp_path / "event.json"), "--json"]) == 0
+    (run,) = json.loads(capsys.readouterr().out)["runs"]
+    assert run["workflow"] == "w"

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules_engine.logic import branch_rules, exclusive_conditions, overlap, satisfiable
+from rules_engine.logic import (
+    branch_rules,
+    exclusive_conditions,
+    overlap,
+    row_reachability,
+    satisfiable,
+)
 from rules_engine.model import AllOf, AnyOf, BranchRow, BranchStep, Comparison, Condition, Not
 from rules_engine.semantics import evaluate
 from rules_engine.workspace import AttributeSpec, Workspace, builtin_attributes
@@ -128,3 +137,135 @@ def test_overlap_of_audiences() -> None:
     assert not overlap(pro, free, WORKSPACE)
     assert overlap(pro, None, WORKSPACE)
     assert overlap(None, None, WORKSPACE)
+
+
+# -- numbers and times at the edges: reasoned about exactly ------------------------------
+
+EDGE = Workspace(attributes={**builtin_attributes(("sms",)), **SPECS})
+SEATS, SINCE = "customer.seats", "customer.since"
+INF = float("inf")
+
+
+@pytest.mark.parametrize(
+    ("operator", "literal"),
+    [
+        ("lt", 1.0e300),
+        ("lt", INF),
+        ("gt", -INF),
+        ("not_equals", INF),
+        ("gt", 1.0e16),
+        ("gt", 9007199254740992),
+        ("gt", int("9" * 401)),
+        ("lt", -float(2**1000)),
+    ],
+)
+def test_comparisons_at_the_edges_of_floating_point_can_hold(operator: str, literal: Any) -> None:
+    assert satisfiable(Comparison(SEATS, operator, literal), EDGE)
+
+
+def test_between_two_numbers_only_values_an_event_can_carry_count() -> None:
+    def between(low: Any, high: Any) -> bool:
+        return satisfiable(
+            AllOf((Comparison(SEATS, "gt", low), Comparison(SEATS, "lt", high))), EDGE
+        )
+
+    assert between(1, 2)  # 1.5
+    assert between(2**53, 2**53 + 2)  # the integer 2**53 + 1, no double
+    assert not between(2**53, 2**53 + 1)
+    assert not between(1.0, 1.0000000000000002)  # neighbouring doubles
+    assert between(0.1, 0.10000000000000003)
+    assert not between(INF, INF)
+    row = (Comparison(SEATS, "lte", 9007199254740992), Comparison(SEATS, "exists", None))
+    assert satisfiable(exclusive_conditions(row)[1], EDGE)  # 9007199254740993
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999500, tzinfo=UTC),
+    ],
+)
+def test_timestamps_at_the_ends_of_the_range(moment: datetime) -> None:
+    for operator in ("gt", "lt", "gte", "lte", "equals", "not_equals"):
+        assert satisfiable(Comparison(SINCE, operator, moment), EDGE), operator
+    tick = timedelta(microseconds=1)
+    assert not satisfiable(
+        AllOf((Comparison(SINCE, "gt", BASE), Comparison(SINCE, "lt", BASE + tick))), EDGE
+    )
+    assert satisfiable(
+        AllOf((Comparison(SINCE, "gt", BASE), Comparison(SINCE, "lt", BASE + 2 * tick))), EDGE
+    )
+
+
+EDGE_NUMBERS = (
+    0, 1, -1, 0.5, 1e16, 2**53, 2**53 + 1, 1e300, 5e-324, -5e-324, 1.0000000000000002,
+    int("9" * 401), INF, -INF, float("nan"),
+)  # fmt: skip
+EVENT_NUMBERS = sorted(
+    {
+        *(n for n in EDGE_NUMBERS if n == n and n not in (INF, -INF)),
+        *(n + d for n in (0, 1, 2**53, int("9" * 401)) for d in (-1, 1)),
+        *(math.nextafter(float(n), d) for n in (0, 1, 1e16, 1e300, 0.5) for d in (-INF, INF)),
+        0.25,
+        1.5,
+        2**53 + 2,
+        -(10**500),
+    }
+)
+
+
+SEAT_OPERATORS = ("equals", "not_equals", "in", "not_in", "gt", "gte", "lt", "lte", "exists",
+                  "missing")  # fmt: skip
+
+
+SEAT_OPERATORS = ("equals", "not_equals", "in", "not_in", "gt", "gte", "lt", "lte")
+SEAT_OPERATORS += ("exists", "missing")
+
+
+@st.composite
+def seat_tests(draw: st.DrawFn) -> Comparison:
+    operator = draw(st.sampled_from(SEAT_OPERATORS))
+    if operator in ("exists", "missing"):
+        return Comparison(SEATS, operator, None)
+    one = st.sampled_from(EDGE_NUMBERS)
+    if operator in ("in", "not_in"):
+        return Comparison(SEATS, operator, tuple(draw(st.lists(one, min_size=1, max_size=3))))
+    return Comparison(SEATS, operator, draw(one))
+
+
+seat_conditions: st.SearchStrategy[Condition] = st.recursive(
+    seat_tests(),
+    lambda inner: st.one_of(
+        st.lists(inner, min_size=1, max_size=3).map(lambda c: AllOf(tuple(c))),
+        st.lists(inner, min_size=1, max_size=3).map(lambda c: AnyOf(tuple(c))),
+        inner.map(Not),
+    ),
+    max_leaves=5,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(seat_conditions, min_size=1, max_size=5))
+def test_certain_number_findings_hold_for_every_value_at_the_edges(rows: list[Condition]) -> None:
+    """ "Never" and "shadowed" are never contradicted by a value an event may carry, and
+    the linear row check answers as the search on each exclusive rule does."""
+    verdicts = row_reachability(rows, EDGE)
+    exclusive = exclusive_conditions(rows)
+    for k, verdict in enumerate(verdicts):
+        expected = (
+            "never"
+            if not satisfiable(rows[k], EDGE)
+            else "shadowed"
+            if not satisfiable(exclusive[k], EDGE)
+            else "holds"
+        )
+        assert verdict == expected
+    for value in [None, *EVENT_NUMBERS]:
+        event = {} if value is None else {SEATS: value}
+        for k, verdict in enumerate(verdicts):
+            if verdict == "never":
+                assert not evaluate(rows[k], event), (k, value)
+            if verdict != "holds":
+                assert not evaluate(exclusive[k], event), (k, value)

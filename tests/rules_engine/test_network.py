@@ -10,6 +10,7 @@ from builders import workflow as build
 
 from rules_engine.compiler import compile_network
 from rules_engine.errors import ValidationError
+from rules_engine.logic import branch_rules
 from rules_engine.model import (
     ActionStep,
     AllOf,
@@ -112,3 +113,39 @@ def test_graphs_no_executor_can_walk_are_refused() -> None:
     loop = build("loop", [ActionStep("x", (), "y"), ActionStep("y", (), "x")])
     with pytest.raises(ValidationError, match="E-cycle"):
         compile_network([loop], WORKSPACE)
+
+
+def test_branch_rules_are_logic_branch_rules_sharing_the_compiled_rows() -> None:
+    seats = Comparison("customer.seats", "gt", 3)
+    rows = (
+        BranchRow(PRO, "done"),
+        BranchRow(AllOf((REFUND, Not(seats))), "done"),
+        BranchRow(seats, "done"),
+    )
+    flow = workflow("w", 1, rows=rows)
+    network = compile_network([flow], WORKSPACE)
+    step = network.workflows[0].steps["start"]
+    assert not isinstance(step, ActionStep)
+
+    def shape(node: object) -> object:
+        if isinstance(node, TestNode):
+            test = network.tests[node.test]
+            return (test.attribute, test.operator, test.value)
+        if isinstance(node, NotNode):
+            return ("not", shape(node.child))
+        return (type(node).__name__, tuple(shape(c) for c in node.children))  # type: ignore[attr-defined]
+
+    def model_shape(condition: Condition) -> object:
+        if isinstance(condition, Comparison):
+            return (condition.attribute, condition.operator, condition.value)
+        if isinstance(condition, Not):
+            return ("not", model_shape(condition.condition))
+        kind = "AllNode" if isinstance(condition, AllOf) else "AnyNode"
+        return (kind, tuple(model_shape(c) for c in condition.conditions))
+
+    original = flow.steps["start"]
+    assert isinstance(original, BranchStep)
+    expected = [(model_shape(c), target) for c, target in branch_rules(original)]
+    assert [(shape(rule.condition), rule.target) for rule in step.rules] == expected  # type: ignore[union-attr]
+    assert [rule.row for rule in step.rules] == [0, 1, 2, None]  # type: ignore[union-attr]
+    assert step.rules[2].condition.children[0] is step.rows[2]  # type: ignore[union-attr]

@@ -368,3 +368,35 @@ def test_yaml_syntax_errors_read_like_the_rest(
     assert finding.hint is not None and hint in finding.hint
     for parser_words in ("scanning", "parsing", "token", "block end", "not allowed here"):
         assert parser_words not in finding.message
+
+
+EDGES = """
+workflow: edge
+trigger: customer_sends_first_message
+priority: 1
+audience: {customer.seats: {lt: 1.0e+300}}
+start: route
+steps:
+  route:
+    branch:
+      - when: {customer.signed_up_at: {lt: "0001-01-01T00:00:00Z"}}
+        then: a
+      - when: {customer.signed_up_at: {gt: "9999-12-31T23:59:59.9995Z"}}
+        then: a
+      - when: {customer.seats: {lte: 9007199254740992}}
+        then: a
+      - when: {customer.seats: {exists: true}}
+        then: b
+      - when: {customer.seats: {gt: .inf}}
+        then: b
+    else: a
+  a:
+    tag: [a]
+  b:
+    tag: [b]
+"""
+
+
+def test_numbers_and_times_at_the_edges_are_reasoned_about_exactly(tmp_path: Path) -> None:
+    """Only `gt: .inf` can never hold; the `exists` row is taken for 2**53 + 1."""
+    assert found(write_project(tmp_path, edge=EDGES)) == [("edge", "W-unsatisfiable", 17, 9)]
