@@ -1,10 +1,10 @@
 """Applying a workflow run's actions to its conversation, inside the customer's transaction.
 
-assign, tag, note, set and close change the conversation; a reply goes through the
-content rules, the opt-out and short-code checks and the segment count, and is stored
-as a queued outbound message that the help desk sends once the transaction commits.
-A reply that may not be sent is not an error for the inbound message: it becomes a
-note for the teammates, and the run's outcome says why.
+assign, unassign, tag, remove_tag, note, set and close change the conversation; a
+reply goes through the content rules, the opt-out and short-code checks and the segment
+count, and is stored as a queued outbound message that the help desk sends once the
+transaction commits.  A reply that may not be sent is not an error for the inbound
+message: it becomes a note for the teammates, and the run's outcome says why.
 """
 
 from __future__ import annotations
@@ -66,9 +66,13 @@ def _changed(conversation: Conversation, action: Action, at: datetime) -> Conver
     value = action.value
     if action.kind == "assign" and isinstance(value, dict):
         return replace(conversation, assignee=str(next(iter(value.values()))))
+    if action.kind == "unassign":
+        return replace(conversation, assignee=None)
     if action.kind == "tag" and isinstance(value, tuple):
         tags = conversation.tags + tuple(t for t in value if t not in conversation.tags)
         return replace(conversation, tags=tags)
+    if action.kind == "remove_tag" and isinstance(value, tuple):
+        return replace(conversation, tags=tuple(t for t in conversation.tags if t not in value))
     if action.kind == "set" and isinstance(value, dict):
         attributes = dict(conversation.attributes)
         for name, item in value.items():

@@ -26,10 +26,12 @@ from rules_engine.workspace import Workspace
 from ._actions import apply_run, queue_reply
 from ._errors import ChannelError, ConversationOpen, InvalidEvent
 from ._inbox import Inbox
+from ._models import TeammateStatus, validate
 from ._records import Conversation, ConversationView, Message, Note, RunRecord
 from ._result import ChannelResult, conversation_map, customer_map
 from ._senders import RecordingSender, Sender
 from ._store import ConversationStore, StoreTransaction
+from ._workload import Assignment, WorkloadStore, handling
 
 # Delivery statuses in the order a message goes through them; the last group is final.
 _STATUS_RANK = {
@@ -53,9 +55,15 @@ class ConversationState:
     status: str
     assignee: str | None
     tags: tuple[str, ...]
+    team: str | None = None  # the team inbox it is in (its assignee may be a member)
 
     def to_dict(self) -> dict[str, object]:
-        return {"status": self.status, "assignee": self.assignee, "tags": list(self.tags)}
+        return {
+            "status": self.status,
+            "assignee": self.assignee,
+            "team": self.team,
+            "tags": list(self.tags),
+        }
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,7 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     rule: str | None = None
     replies: tuple[SentReply, ...] = ()
+    assignments: tuple[Assignment, ...] = ()  # what the event did to team inboxes, and why
 
     def to_dict(self) -> dict[str, object]:
         customer = None
@@ -107,6 +116,7 @@ class Outcome:
             "customer": customer,
             "warnings": list(self.warnings),
             "replies": [reply.to_dict() for reply in self.replies],
+            "assignments": [item.to_dict() for item in self.assignments],
         }
 
 
@@ -136,9 +146,12 @@ class HelpDesk:
         self.engine = engine
         self.store = store
         self.sender: Sender = sender if sender is not None else RecordingSender()
+        # Assignment within teams happens in the inbox's transactions (docs/workload.md).
+        self.workload = WorkloadStore(store, engine.workspace)
         self.inbox = Inbox(
-            store, settings or settings_of(engine.workspace), on_events=self._run_workflows
+            self.workload, settings or settings_of(engine.workspace), on_events=self._run_workflows
         )
+        self.workload.rebalance()
 
     @classmethod
     def open(
@@ -165,13 +178,49 @@ class HelpDesk:
     def handle(self, event: Mapping[str, object]) -> Outcome:
         """Any event of SPEC section 5; bad input is a `rejected` outcome, never an error."""
         kind = str(event.get("type", ""))
+        if kind == "teammate_status":
+            return self._teammate_status(event)
         if kind == "customer":
             refusal = self._customer_attribute_problem(event)
             if refusal is not None:
                 return self._outcome(event, _rejected(event, refusal))
-        result = self.inbox.apply(event)
+        ident = event.get("id")
+        ident = ident if isinstance(ident, str) else None
+        with handling(ident, _time_of(event)):
+            result = self.inbox.apply(event)
         replies = self._send_queued(result)
-        return replace(self._outcome(event, result), replies=replies)
+        assignments = self.workload.log(event_id=ident) if ident is not None else ()
+        return replace(self._outcome(event, result), replies=replies, assignments=assignments)
+
+    def teammate_status(self, teammate: str, status: str, at: datetime) -> Outcome:
+        """A teammate becomes `away` (keeps their conversations, gets no new ones) or
+        `active` (and takes waiting conversations at once)."""
+        return self.handle(
+            {"type": "teammate_status", "teammate": teammate, "status": status, "at": at}
+        )
+
+    def _teammate_status(self, event: Mapping[str, object]) -> Outcome:
+        try:
+            status = validate(TeammateStatus, event)
+        except ChannelError as error:
+            return self._outcome(event, _rejected(event, error.format_message(), "teammate"))
+        self.workload.set_status(status.teammate, status.status == "away", status.at, status.id)
+        assignments = self.workload.log(event_id=status.id) if status.id is not None else ()
+        return Outcome(
+            event=status.id,
+            type="teammate_status",
+            conversation=None,
+            threading=None,
+            started_by=None,
+            closed=(),
+            reason=f"{status.teammate} is {status.status}.",
+            workflows=(),
+            state=None,
+            customer=None,
+            opted_out=None,
+            rule="teammate_status",
+            assignments=assignments,
+        )
 
     def receive_sms(self, sms: Mapping[str, object]) -> Outcome:
         """An inbound SMS (`id`, `at`, `from`, `to`, `body`, `media`)."""
@@ -325,7 +374,8 @@ class HelpDesk:
             conversation = view.conversation(conversation_id) if conversation_id else None
             phone = conversation.customer if conversation else phone
             customer = view.customer(phone) if phone else None
-        state = _state(conversation) if conversation else None
+        team = self.workload.team_of(conversation.id) if conversation else None
+        state = _state(conversation, team) if conversation else None
         if customer is None:
             return state, None, None
         return state, customer.phone, customer.opted_out
@@ -343,8 +393,18 @@ class HelpDesk:
         return None
 
 
-def _state(conversation: Conversation) -> ConversationState:
-    return ConversationState(conversation.status, conversation.assignee, conversation.tags)
+def _state(conversation: Conversation, team: str | None = None) -> ConversationState:
+    return ConversationState(conversation.status, conversation.assignee, conversation.tags, team)
+
+
+def _time_of(event: Mapping[str, object]) -> datetime | None:
+    at = event.get("at")
+    if isinstance(at, datetime):
+        return at
+    try:
+        return datetime.fromisoformat(str(at)) if isinstance(at, str) else None
+    except ValueError:
+        return None
 
 
 def _replies_in(runs: Sequence[Run]) -> bool:
@@ -357,9 +417,9 @@ def _moves_on(current: str | None, new: str) -> bool:
     return _STATUS_RANK[new] > _STATUS_RANK.get(current or "", -1)
 
 
-def _rejected(event: Mapping[str, object], reason: str) -> ChannelResult:
+def _rejected(event: Mapping[str, object], reason: str, field: str = "attributes") -> ChannelResult:
     ident = event.get("id")
-    error = InvalidEvent(reason, field="attributes")
+    error = InvalidEvent(reason, field=field)
     return ChannelResult(
         "rejected",
         error.code,

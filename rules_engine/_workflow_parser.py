@@ -15,6 +15,7 @@ from . import _yaml
 from ._condition_parser import ConditionParser
 from ._reader import Reader, did_you_mean, one_of
 from .model import (
+    ACTION_KINDS,
     TRIGGERS,
     Action,
     ActionKind,
@@ -39,7 +40,7 @@ WORKFLOW_KEYS = (
     "start",
     "steps",
 )
-ACTION_KEYS: tuple[ActionKind, ...] = ("assign", "tag", "note", "reply", "set", "close")
+ACTION_KEYS: tuple[ActionKind, ...] = ACTION_KINDS
 STEP_KEYS = ("branch", "else", "next", "description", *ACTION_KEYS)
 
 
@@ -219,15 +220,15 @@ class WorkflowParser:
     def _action_value(self, step: str, kind: ActionKind, node: Node) -> object:
         if kind == "assign":
             return self._assign(step, node)
-        if kind == "tag":
-            return self.reader.texts(node, "`tag`")
+        if kind in ("tag", "remove_tag"):
+            return self.reader.texts(node, f"`{kind}`")
         if kind in ("note", "reply"):
             return self.reader.text(node, f"`{kind}`")
         if kind == "set":
             return self._set(step, node)
         value = _yaml.scalar(node) if isinstance(node, ScalarNode) else None
         if value is not True:
-            self.reader.report("E-syntax", node, "`close` takes `true`", step=step)
+            self.reader.report("E-syntax", node, f"`{kind}` takes `true`", step=step)
             return None
         return True
 

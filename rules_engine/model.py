@@ -35,8 +35,17 @@ OPERATORS: tuple[str, ...] = (
     "lte",
 )
 
-ActionKind = Literal["assign", "tag", "note", "reply", "set", "close"]
-ACTION_KINDS: tuple[ActionKind, ...] = ("assign", "tag", "note", "reply", "set", "close")
+ActionKind = Literal["assign", "unassign", "tag", "remove_tag", "note", "reply", "set", "close"]
+ACTION_KINDS: tuple[ActionKind, ...] = (
+    "assign",
+    "unassign",
+    "tag",
+    "remove_tag",
+    "note",
+    "reply",
+    "set",
+    "close",
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -140,7 +149,9 @@ class Action:
 
     kind   value
     assign {"team": name} or {"teammate": name}
+    unassign True (out of every inbox)
     tag    tuple of tag names
+    remove_tag tuple of tag names
     note   text
     reply  text (an SMS reply to the customer)
     set    {"conversation.attribute": value}

@@ -243,6 +243,8 @@ def action_text(action: Action, limit: int = 40) -> str:
         return "assign → " + ", ".join(f"{k}:{v}" for k, v in value.items())
     if action.kind == "tag" and isinstance(value, tuple):
         return "tag + " + ", ".join(str(v) for v in value)
+    if action.kind == "remove_tag" and isinstance(value, tuple):
+        return "tag − " + ", ".join(str(v) for v in value)
     if action.kind == "set" and isinstance(value, dict):
         return "set " + ", ".join(f"{k} = {v}" for k, v in value.items())
     if action.kind in ("note", "reply"):

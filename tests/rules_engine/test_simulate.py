@@ -26,7 +26,7 @@ EVENTS = [
 ]  # fmt: skip
 FIELDS = {
     "event", "type", "conversation", "threading", "rule", "started_by", "closed", "reason",
-    "workflows", "state", "customer", "warnings", "replies",
+    "workflows", "state", "customer", "warnings", "replies", "assignments",
 }  # fmt: skip
 
 
