@@ -63,7 +63,12 @@ def test_one_json_object_per_event_in_input_order(
             {"step": "by_plan", "rows": ["false", "matched", "not_evaluated"], "else": "not_taken"}
         ],
     }
-    assert first["state"] == {"status": "open", "assignee": "Billing", "tags": ["sms", "billing"]}
+    assert first["state"] == {
+        "status": "open",
+        "assignee": "Billing",
+        "team": "Billing",
+        "tags": ["sms", "billing"],
+    }
     assert duplicate["workflows"] == [] and duplicate["conversation"] == "C1"
     assert refused["conversation"] == "C1" and refused["rule"] == "conversation_open"
     assert closed["closed"] == ["C1"] and closed["state"]["status"] == "closed"
