@@ -151,7 +151,6 @@ class HelpDesk:
         self.inbox = Inbox(
             self.workload, settings or settings_of(engine.workspace), on_events=self._run_workflows
         )
-        self.workload.rebalance()
 
     @classmethod
     def open(
@@ -171,7 +170,9 @@ class HelpDesk:
 
         paths = [workflows] if isinstance(workflows, str | Path) else list(workflows)
         engine, config = desk_engine(paths, workspace, executor)
-        return cls(engine, open_store(database), settings=config.sms, sender=sender)
+        desk = cls(engine, open_store(database), settings=config.sms, sender=sender)
+        desk.workload.rebalance()  # a limit raised or a member added since the last run
+        return desk
 
     # events ----------------------------------------------------------------------------
 

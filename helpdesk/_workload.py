@@ -151,7 +151,7 @@ class WorkloadStore:
 
     def rebalance(self, at: datetime | None = None) -> None:
         """Drain every team (after a start, where a limit may have been raised)."""
-        if not self.config.teams:
+        if all(team.method == "manual" for team in self.config.teams.values()):
             return
         with self.store.transaction("workload:rebalance") as tx:
             assert isinstance(tx, SqlTransaction)
