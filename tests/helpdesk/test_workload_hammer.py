@@ -36,6 +36,7 @@ PROJECT = Path(__file__).parent / "workload_project"
 WORKERS = 8
 EVENTS = 60  # per worker
 MEMBERS = ("alice", "bob", "carmen")
+STATUS_OF = (*MEMBERS, "dan")
 Event = dict[str, object]
 
 
@@ -53,7 +54,7 @@ def plan(worker: int, seed: int) -> list[Event]:
             events[-1]["customer"] = phone
         elif roll < 0.38:
             status = rng.choice(["away", "active"])
-            teammate = rng.choice(MEMBERS + ("dan",))
+            teammate = rng.choice(STATUS_OF)
             events.append({"type": "teammate_status", "id": f"t{worker}-{n}", "at": at})
             events[-1].update(teammate=teammate, status=status)
         else:
@@ -63,7 +64,7 @@ def plan(worker: int, seed: int) -> list[Event]:
             events[-1].update({"from": phone, "body": body})
             open_now.append(phone)
     # the end: everyone active again, so that nothing should be left waiting
-    for n, teammate in enumerate(MEMBERS + ("dan",)):
+    for n, teammate in enumerate(STATUS_OF):
         events.append({"type": "teammate_status", "id": f"end{worker}-{n}", "at": at})
         events[-1].update(teammate=teammate, status="active")
     return events
@@ -102,7 +103,7 @@ def watch(target: str, stop: threading.Event, found: list[str], rounds: list[int
     while not stop.wait(rng.uniform(0.01, 0.1)):
         try:
             rows = read(target, SNAPSHOT)
-        except Exception:  # noqa: BLE001 - a busy SQLite file or a table not made yet
+        except Exception:  # a busy SQLite file, say: the next round reads again
             continue
         found += limits_held(rows, config)
         rounds[0] += 1
