@@ -160,7 +160,8 @@ def test_the_store_follows_the_model(
                     row[0]
                     for row in conn.execute(
                         "SELECT table_name FROM information_schema.tables"
-                        " WHERE table_schema = current_schema() AND table_name <> 'schema_migrations'"
+                        " WHERE table_schema = current_schema()"
+                        " AND table_name <> 'schema_migrations'"
                     )
                 ]
                 conn.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
