@@ -190,7 +190,8 @@ class HelpDesk:
         with handling(ident, _time_of(event)):
             result = self.inbox.apply(event)
         replies = self._send_queued(result)
-        assignments = self.workload.log(event_id=ident) if ident is not None else ()
+        fresh = ident is not None and result.decision not in ("duplicate", "rejected")
+        assignments = self.workload.log(event_id=ident) if fresh else ()
         return replace(self._outcome(event, result), replies=replies, assignments=assignments)
 
     def teammate_status(self, teammate: str, status: str, at: datetime) -> Outcome:

@@ -5,7 +5,9 @@ A seeded generator: the same seed gives the same events.  Customers with attribu
 teammates close conversations and start new ones (continuing or closing the open one,
 and sometimes forgetting to choose); campaigns go out and some customers answer them;
 customers send STOP, START and HELP, images and videos; the provider delivers some
-webhooks twice; some numbers are invalid or in countries where SMS is not enabled.
+webhooks twice; some numbers are invalid or in countries where SMS is not enabled;
+teammates of the example teams go away at the end of their shift and come back at its
+start (`teammate_status`), so that conversations wait in team inboxes overnight.
 Events come out in arrival order.
 """
 
@@ -44,6 +46,8 @@ CAMPAIGN = "Acme: your plan renews next week. Reply to this message with any que
 REGIONS = ("US",) * 8 + ("CA",) * 2 + ("GB",)
 INVALID_NUMBERS = ("+1555", "+1 415 555", "not-a-number", "+99912345")
 DISABLED_COUNTRY_NUMBERS = ("+4930901820", "+33142685300", "+61291920000")
+# The shifts (UTC hours, active from..until) of the members of the example teams.
+SHIFTS = {"dan": (7, 16), "erin": (12, 21), "hugo": (9, 18), "gina": (8, 17), "ivan": (13, 22)}
 
 
 @dataclass
@@ -82,6 +86,7 @@ def generate(customers: int = 2000, seed: int = 7, days: int = 21) -> list[dict[
         _story(traffic, person, days)
     _campaign(traffic, people, START + timedelta(days=days // 3))
     _bad_numbers(traffic, max(5, customers // 100), days)
+    _shifts(traffic, days)
     ordered = sorted(traffic.events, key=lambda item: (item[0], item[1]))
     return _with_duplicates(rng, [event for _, _, event in ordered])
 
@@ -240,6 +245,17 @@ def _bad_numbers(traffic: _Traffic, count: int, days: int) -> None:
             "media": [],
         }
         traffic.add(at, event)
+
+
+def _shifts(traffic: _Traffic, days: int) -> None:
+    """Each teammate is active from the start of their shift to its end, every day."""
+    for day in range(days + 1):
+        for teammate, (start, end) in SHIFTS.items():
+            for hour, status in ((start, "active"), (end, "away")):
+                at = START.replace(hour=0) + timedelta(days=day, hours=hour)
+                ident = traffic.next_id("TS")
+                event = {"type": "teammate_status", "id": ident, "teammate": teammate}
+                traffic.add(at, {**event, "status": status})
 
 
 def _with_duplicates(

@@ -332,17 +332,16 @@ class Balancer:
     def _keep(self, slot: Slot, is_open: bool, priority: int) -> None:
         seq = slot.seq
         teammate = slot.teammate
+        why = f"{'reopened' if is_open else 'closed'} ({teammate or slot.team})"
         if is_open and not slot.open and teammate is not None:
             team = self.config.teams.get(slot.team) if slot.team else None
-            problem = limit_problem(
-                teammate, team, self.config.teammates, self._roster((teammate,))
-            )
+            roster = self._roster((teammate,))
+            problem = limit_problem(teammate, team, self.config.teammates, roster)
             if problem is not None:
-                self._log("released", seq, slot.team, teammate, f"reopened; {problem}")
-                teammate = None
+                where = f"back in the {slot.team} inbox" if slot.team else "unassigned"
+                why, teammate = f"reopened; {problem}: {where}", None
         if is_open != slot.open:
-            kind = "reopened" if is_open else "closed"
-            self._log(kind, seq, slot.team, teammate, f"{kind} ({teammate or slot.team})")
+            self._log("reopened" if is_open else "closed", seq, slot.team, teammate, why)
         if teammate is None and slot.team is None:
             self.tx.write("DELETE FROM workload_conversations WHERE conversation_seq = ?", seq)
             self._mirror(seq, None)

@@ -197,7 +197,10 @@ def test_a_reopened_conversation_returns_to_the_queue_when_its_teammate_is_full(
     assert again["threading"] == "reopen"
     assert state(again) == ("bob", "Billing")  # alice is at her limit of 1
     kinds = [(a["kind"], a["teammate"]) for a in again["assignments"]]  # type: ignore[union-attr]
-    assert kinds == [("released", "alice"), ("reopened", None), ("assigned", "bob")]
+    assert kinds == [("reopened", None), ("assigned", "bob")]
+    assert again["assignments"][0]["reason"] == (  # type: ignore[index]
+        "reopened; alice at their limit (1): back in the Billing inbox"
+    )
 
 
 def test_validate_reports_the_team_mistakes(

@@ -145,7 +145,7 @@ def test_traffic_is_seeded_and_summary_reads_simulate_output(
     assert capsys.readouterr().out == first
     types = {json.loads(line)["type"] for line in first.splitlines()}
     assert types == {"customer", "inbound_sms", "close_conversation", "outbound_sms",
-                     "start_conversation"}  # fmt: skip
+                     "start_conversation", "teammate_status"}  # fmt: skip
     events = write_events(tmp_path, first.splitlines())
     decisions = tmp_path / "decisions.jsonl"
     decisions.write_text("\n".join(json.dumps(d) for d in simulate_json(events, capsys)))
@@ -153,3 +153,4 @@ def test_traffic_is_seeded_and_summary_reads_simulate_output(
     summary = capsys.readouterr().out
     assert summary.startswith(f"{len(first.splitlines())} events")
     assert "Conversations by team or teammate (as they ended):" in summary
+    assert "Workload by teammate:" in summary and "Waits by team:" in summary
