@@ -43,7 +43,7 @@ class TeamSpec:
         """`balanced, limit 10, 3 members` (diagrams, history)."""
         parts = [self.method.replace("_", " ")]
         if self.limit is not None and self.method == "balanced":
-            parts.append(f"limit {self.limit}")
+            parts.append(f"inbox limit {self.limit}")
         if self.members:
             parts.append(f"{len(self.members)} member{'s' if len(self.members) != 1 else ''}")
         return ", ".join(parts)

@@ -78,7 +78,11 @@ def run(args: argparse.Namespace) -> int:
     project = load(args.paths, args.workspace)
     names = [w.name for w in project.workflows]
     diagrams = [
-        _unique(workflow_diagram(w, project.findings), w.file, names.count(w.name) > 1)
+        _unique(
+            workflow_diagram(w, project.findings, project.workspace.workload),
+            w.file,
+            names.count(w.name) > 1,
+        )
         for w in project.workflows
     ]
     diagrams.append(overview_diagram(project.workflows, project.findings))
@@ -100,7 +104,8 @@ def traces(project: Project, file: str, event: str | None) -> list[_Diagram]:
             workflow = by_name.get(trace.workflow)
             if workflow is None:
                 raise UsageError(f"{file}: workflow {trace.workflow!r} is not in the given paths")
-            drawn.append(trace_diagram(workflow_diagram(workflow, project.findings), trace))
+            diagram = workflow_diagram(workflow, project.findings, project.workspace.workload)
+            drawn.append(trace_diagram(diagram, trace))
     except VisualizeError as error:
         raise UsageError(str(error)) from None
     return drawn

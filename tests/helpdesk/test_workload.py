@@ -237,3 +237,35 @@ def test_plain_lists_stay_valid_and_mean_manual() -> None:
     assert workspace.teams and workspace.teammates
     load = workspace.workload
     assert all(team.method in ("manual", "balanced", "round_robin") for team in load.teams.values())
+
+
+def test_diagrams_draw_the_method_and_the_limits_on_assign_nodes() -> None:
+    from visualize import to_dot, workflow_diagram
+
+    project = load_project([Path(__file__).parents[2] / "workflows"])
+    workflows = {w.name: w for w in project.workflows}
+    load = project.workspace.workload
+    route = to_dot(workflow_diagram(workflows["route-inbound-sms"], (), load))
+    assert "assign → team:Orders (balanced, inbox limit 6, 3 members)" in route
+    assert "assign → team:Billing<" in route  # manual, no members: as before
+    replies = to_dot(workflow_diagram(workflows["campaign-replies"], (), load))
+    assert "assign → team:Growth (round robin, 2 members)" in replies
+    assert "assign → teammate:alice (limit 20)" in replies
+
+
+def test_history_tells_the_assignments(
+    desk: HelpDesk, backend: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    if backend != "sqlite":
+        pytest.skip("history reads the SQLite file here")
+    clock = Clock()
+    text(desk, clock, 1)
+    close(desk, clock, 1)
+    assert main(["history", "--database", str(tmp_path / "w.db"), "C1"]) == 0
+    story = capsys.readouterr().out
+    assert "workload inbox (Billing): in the Billing inbox" in story
+    assert "workload assigned (alice): balanced: alice had 0 open, bob 0, carmen 0" in story
+    assert "workload closed (alice): closed (alice)" in story
+    assert main(["history", "--database", str(tmp_path / "w.db"), "--json", "C1"]) == 0
+    kinds = [item["kind"] for item in json.loads(capsys.readouterr().out)["workload"]]
+    assert kinds == ["inbox", "assigned", "closed"]
