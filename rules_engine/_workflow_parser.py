@@ -15,7 +15,6 @@ from . import _yaml
 from ._condition_parser import ConditionParser
 from ._reader import Reader, did_you_mean, one_of
 from .model import (
-    ACTION_KINDS,
     TRIGGERS,
     Action,
     ActionKind,
@@ -40,7 +39,16 @@ WORKFLOW_KEYS = (
     "start",
     "steps",
 )
-ACTION_KEYS: tuple[ActionKind, ...] = ACTION_KINDS
+ACTION_KEYS: tuple[ActionKind, ...] = (
+    "assign",
+    "unassign",
+    "tag",
+    "remove_tag",
+    "note",
+    "reply",
+    "set",
+    "close",
+)
 STEP_KEYS = ("branch", "else", "next", "description", *ACTION_KEYS)
 
 
