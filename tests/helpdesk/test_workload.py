@@ -269,3 +269,14 @@ def test_history_tells_the_assignments(
     assert main(["history", "--database", str(tmp_path / "w.db"), "--json", "C1"]) == 0
     kinds = [item["kind"] for item in json.loads(capsys.readouterr().out)["workload"]]
     assert kinds == ["inbox", "assigned", "closed"]
+
+
+def test_unassign_frees_the_slot_for_a_waiting_conversation(desk: HelpDesk) -> None:
+    clock = Clock()
+    for n in range(1, 7):
+        text(desk, clock, n)  # C6 waits
+    event = {"type": "inbound_sms", "id": "SM1b", "at": clock(), "from": "+14155551001"}
+    outcome = desk.handle({**event, "body": "nobody needs to answer this"}).to_dict()
+    assert state(outcome) == (None, None)
+    given = [(a["kind"], a["conversation"], a["teammate"]) for a in outcome["assignments"]]  # type: ignore[union-attr]
+    assert given == [("released", "C1", "alice"), ("assigned", "C6", "alice")]
