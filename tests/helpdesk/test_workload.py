@@ -280,3 +280,25 @@ def test_unassign_frees_the_slot_for_a_waiting_conversation(desk: HelpDesk) -> N
     assert state(outcome) == (None, None)
     given = [(a["kind"], a["conversation"], a["teammate"]) for a in outcome["assignments"]]  # type: ignore[union-attr]
     assert given == [("released", "C1", "alice"), ("assigned", "C6", "alice")]
+
+
+def test_a_raised_limit_assigns_waiting_conversations_when_the_desk_opens(tmp_path: Path) -> None:
+    import shutil
+
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project)
+    database = str(tmp_path / "raised.db")
+    clock = Clock()
+    with HelpDesk.open(project, database=database) as desk:
+        for n in range(1, 7):
+            text(desk, clock, n)
+        assert desk.conversation("C6").conversation.assignee == "Billing"
+    workspace = project / "workspace.yaml"
+    workspace.write_text(workspace.read_text().replace("alice: {limit: 1}", "alice: {limit: 2}"))
+    with HelpDesk.open(project, database=database) as desk:
+        assert desk.conversation("C6").conversation.assignee == "alice"
+        reasons = [a.reason for a in desk.workload.log("C6")]
+        assert (
+            reasons[-1]
+            == "balanced: alice had 1 open; bob at the Billing limit (2); carmen at the Billing limit (2)"
+        )
