@@ -298,7 +298,7 @@ def test_a_raised_limit_assigns_waiting_conversations_when_the_desk_opens(tmp_pa
     with HelpDesk.open(project, database=database) as desk:
         assert desk.conversation("C6").conversation.assignee == "alice"
         reasons = [a.reason for a in desk.workload.log("C6")]
-        assert (
-            reasons[-1]
-            == "balanced: alice had 1 open; bob at the Billing limit (2); carmen at the Billing limit (2)"
+        assert reasons[-1] == (
+            "balanced: alice had 1 open; bob at the Billing limit (2);"
+            " carmen at the Billing limit (2)"
         )
