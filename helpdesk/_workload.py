@@ -231,6 +231,7 @@ class Balancer:
         self.at = at
         self.postgres = tx.dialect.name == "PostgreSQL"
         self.queued: set[int] = set()  # conversations put in a team inbox by this transaction
+        self.customer = ""  # the customer whose conversations `settle` looks at
 
     # locks ---------------------------------------------------------------------------
 
@@ -243,11 +244,15 @@ class Balancer:
     # a customer's conversations ------------------------------------------------------
 
     def settle(self, customer: str) -> None:
-        groups = {g for row in self._customer_rows(customer) for g in self._groups_for(row)}
+        rows = self._customer_rows(customer)
+        groups = {g for row in rows for g in self._groups_for(row)}
         if not groups:
             return
         self.lock(groups)
-        for row in self._customer_rows(customer):
+        self.customer = customer
+        # PostgreSQL: read again under the team locks (a drain elsewhere may have given a
+        # waiting conversation of this customer to a member); SQLite has one writer.
+        for row in self._customer_rows(customer) if self.postgres else rows:
             self._settle(row)
         for group in sorted(groups):
             self.drain(group)
@@ -374,9 +379,9 @@ class Balancer:
             return
         self._release(slot, "moved")
         self._put(seq, None, teammate, is_open, priority)
-        self._bump(teammate)
         held = roster.held(teammate)
-        self._log("assigned", seq, None, teammate, f"direct: {teammate} had {held} open")
+        text = f"direct: {teammate} had {held} open"
+        self._numbered(teammate, self._log("assigned", seq, None, teammate, text))
         self._mirror(seq, teammate)
 
     def _release(self, slot: Slot | None, why: str) -> None:
@@ -386,14 +391,16 @@ class Balancer:
     def _put(
         self, seq: int, team: str | None, teammate: str | None, is_open: bool, priority: int
     ) -> None:
-        customer = self.tx.query("SELECT customer FROM conversations WHERE seq = ?", seq)
         now = self.tx.dialect.write_time(self.at)
-        self.tx.write("DELETE FROM workload_conversations WHERE conversation_seq = ?", seq)
         self.tx.write(
             "INSERT INTO workload_conversations (conversation_seq, customer, team, teammate,"
-            " open, priority, queued_at, assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " open, priority, queued_at, assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (conversation_seq) DO UPDATE SET team = excluded.team,"
+            " teammate = excluded.teammate, open = excluded.open,"
+            " priority = excluded.priority, queued_at = excluded.queued_at,"
+            " assigned_at = excluded.assigned_at",
             seq,
-            customer[0]["customer"],
+            self.customer,
             team,
             teammate,
             is_open,
@@ -431,7 +438,8 @@ class Balancer:
         )
         if not waiting:
             return
-        roster = self._roster(self.config.members_of_group(group), teams)
+        turns = [t for t in teams if self.config.team(t).method == "round_robin"]
+        roster = self._roster(self.config.members_of_group(group), turns)
         for row in waiting:
             seq, team = row["conversation_seq"], row["team"]
             choice = choose(self.config.team(team), self.config.teammates, roster)
@@ -461,18 +469,15 @@ class Balancer:
             self.tx.dialect.write_time(self.at),
             seq,
         )
-        roster.assign(member, team, self._bump(member))
-        self._log("assigned", seq, team, member, choice.reason)
+        number = self._log("assigned", seq, team, member, choice.reason)
+        roster.assign(member, team, number)
+        self._numbered(member, number)
         self._mirror(seq, member)
 
-    def _bump(self, member: str) -> int:
-        """The next assignment number: who waited longest since their last one."""
-        rows = self.tx.query(
-            "SELECT COALESCE(MAX(last_assignment), 0) AS n FROM workload_teammates"
-        )
-        number = int(rows[0]["n"]) + 1
+    def _numbered(self, member: str, number: int) -> None:
+        """Keep the number of the member's last assignment (the log line's), by which
+        balanced assignment knows who has waited longest (the group's lock orders them)."""
         self._upsert_teammate(member, "last_assignment", number)
-        return number
 
     def _upsert_teammate(self, member: str, column: str, value: object) -> None:
         self.tx.write(
@@ -533,10 +538,12 @@ class Balancer:
 
     def _log(
         self, kind: str, seq: int | None, team: str | None, teammate: str | None, reason: str
-    ) -> None:
-        self.tx.write(
+    ) -> int:
+        """Log one line; its number."""
+        d = self.tx.dialect
+        cursor = self.tx.write(
             "INSERT INTO workload_log (event_id, conversation_seq, at, kind, team, teammate,"
-            " reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            f" reason) VALUES (?, ?, ?, ?, ?, ?, ?){d.returning_seq}",
             self.event_id,
             seq,
             self.tx.dialect.write_time(self.at),
@@ -545,3 +552,4 @@ class Balancer:
             teammate,
             reason,
         )
+        return d.new_seq(cursor) or 0

@@ -2,10 +2,11 @@
 balanced team with limits and one round-robin team, new conversations, closes and
 teammates going away and coming back, all at once.
 
-While they run, a watcher reads the database at random moments and checks that no
-teammate holds more than a limit allows and that the `conversations` mirror agrees
-with the workload table; at the end it checks that too, that no conversation was
-assigned twice, and that nothing waits while a member has room.  No call may deadlock
+While they run, a watcher reads the database at random moments (one consistent
+snapshot each) and checks that no teammate holds more than a limit allows and that the
+`conversations.assignee` mirror agrees with the workload table; at the end it checks
+that too, that no conversation was assigned twice, and that nothing waits while a
+member has room (for a moment it may: docs/workload.md says when).  No call may deadlock
 (a deadlock would be a retry, and the test asks for none past a few).
 """
 
@@ -105,7 +106,7 @@ def watch(target: str, stop: threading.Event, found: list[str], rounds: list[int
             rows = read(target, SNAPSHOT)
         except Exception:  # a busy SQLite file, say: the next round reads again
             continue
-        found += limits_held(rows, config)
+        found += limits_held(rows, config) + mirrors_agree(rows)
         rounds[0] += 1
 
 
