@@ -31,7 +31,7 @@ from ._records import Conversation, ConversationView, Message, Note, RunRecord
 from ._result import ChannelResult, conversation_map, customer_map
 from ._senders import RecordingSender, Sender
 from ._store import ConversationStore, StoreTransaction
-from ._workload import Assignment, WorkloadStore, handling
+from ._workload import Assignment, WorkloadStore, handling, read_log, team_in
 
 # Delivery statuses in the order a message goes through them; the last group is final.
 _STATUS_RANK = {
@@ -191,8 +191,8 @@ class HelpDesk:
             result = self.inbox.apply(event)
         replies = self._send_queued(result)
         fresh = ident is not None and result.decision not in ("duplicate", "rejected")
-        assignments = self.workload.log(event_id=ident) if fresh else ()
-        return replace(self._outcome(event, result), replies=replies, assignments=assignments)
+        outcome = self._outcome(event, result, ident if fresh else None)
+        return replace(outcome, replies=replies)
 
     def teammate_status(self, teammate: str, status: str, at: datetime) -> Outcome:
         """A teammate becomes `away` (keeps their conversations, gets no new ones) or
@@ -338,12 +338,16 @@ class HelpDesk:
 
     # outcomes --------------------------------------------------------------------------
 
-    def _outcome(self, event: Mapping[str, object], result: ChannelResult) -> Outcome:
+    def _outcome(
+        self, event: Mapping[str, object], result: ChannelResult, logged: str | None = None
+    ) -> Outcome:
+        """The outcome; with `logged`, the assignments that event id caused."""
         kind = str(event.get("type", ""))
         conversation_id = result.conversation_id
         if isinstance(result.error, ConversationOpen):
             conversation_id = result.error.conversation_id
-        state, phone, opted_out = self._state_after(conversation_id, self._phone_of(event))
+        phone = self._phone_of(event)
+        state, phone, opted_out, assignments = self._state_after(conversation_id, phone, logged)
         threading = None if result.decision == "customer" else result.decision
         return Outcome(
             event=result.event_id,
@@ -359,6 +363,7 @@ class HelpDesk:
             opted_out=opted_out,
             warnings=result.warnings,
             rule=result.rule,
+            assignments=assignments,
         )
 
     def _phone_of(self, event: Mapping[str, object]) -> str | None:
@@ -370,17 +375,18 @@ class HelpDesk:
             return None
 
     def _state_after(
-        self, conversation_id: str | None, phone: str | None
-    ) -> tuple[ConversationState | None, str | None, bool | None]:
+        self, conversation_id: str | None, phone: str | None, logged: str | None
+    ) -> tuple[ConversationState | None, str | None, bool | None, tuple[Assignment, ...]]:
         with self.store.snapshot() as view:
             conversation = view.conversation(conversation_id) if conversation_id else None
             phone = conversation.customer if conversation else phone
             customer = view.customer(phone) if phone else None
-        team = self.workload.team_of(conversation.id) if conversation else None
+            team = team_in(view, conversation.id) if conversation else None
+            assignments = read_log(view, event_id=logged) if logged is not None else ()
         state = _state(conversation, team) if conversation else None
         if customer is None:
-            return state, None, None
-        return state, customer.phone, customer.opted_out
+            return state, None, None, assignments
+        return state, customer.phone, customer.opted_out, assignments
 
     def _customer_attribute_problem(self, event: Mapping[str, object]) -> str | None:
         """A customer attribute the workspace declares with another type."""

@@ -170,12 +170,14 @@ class WorkloadStore:
 
     def team_of(self, conversation: str) -> str | None:
         with self.store.snapshot() as tx:
-            rows = _rows(
-                tx,
-                "SELECT team FROM workload_conversations WHERE conversation_seq = ?",
-                conversation_seq(conversation),
-            )
-        return rows[0]["team"] if rows else None
+            return team_in(tx, conversation)
+
+
+def team_in(tx: StoreTransaction, conversation: str) -> str | None:
+    """The team inbox a conversation is in (its assignee may be a member), or None."""
+    sql = "SELECT team FROM workload_conversations WHERE conversation_seq = ?"
+    rows = _rows(tx, sql, conversation_seq(conversation))
+    return rows[0]["team"] if rows else None
 
 
 def read_log(
