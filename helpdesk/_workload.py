@@ -324,19 +324,19 @@ class Balancer:
         is_open = row["status"] == "open"
         seq, priority = row["seq"], self._priority(row)
         if target is _SAME and slot is not None:
-            self._keep(slot, is_open, priority)
+            self._keep(slot, is_open, priority, row["assignee"])
         elif target is not _SAME and target in self.config.teams:
             self._release(slot, "moved")
             self._put(seq, str(target), None, is_open, priority)
-            self._log("inbox", seq, str(target), None, f"in the {target} inbox")
-            self._mirror(seq, str(target))
+            if not self._waits(str(target)):  # else the drain logs "assigned" or "waiting"
+                self._log("inbox", seq, str(target), None, f"in the {target} inbox")
         elif target is not _SAME and target in self.config.teammates:
             self._direct(slot, seq, str(target), is_open, priority)
         elif target is not _SAME and slot is not None:
             self._release(slot, "unassigned")
             self.tx.write("DELETE FROM workload_conversations WHERE conversation_seq = ?", seq)
 
-    def _keep(self, slot: Slot, is_open: bool, priority: int) -> None:
+    def _keep(self, slot: Slot, is_open: bool, priority: int, assignee: str | None) -> None:
         seq = slot.seq
         teammate = slot.teammate
         why = f"{'reopened' if is_open else 'closed'} ({teammate or slot.team})"
@@ -354,6 +354,16 @@ class Balancer:
             self._mirror(seq, None)
             return
         queued = is_open and teammate is None and (slot.teammate is not None or not slot.open)
+        if (is_open, priority, teammate) != (slot.open, slot.priority, slot.teammate):
+            self._update(seq, is_open, priority, teammate, queued)
+        if queued:
+            self.queued.add(seq)
+        if assignee != (teammate or slot.team):
+            self._mirror(seq, teammate or slot.team)
+
+    def _update(
+        self, seq: int, is_open: bool, priority: int, teammate: str | None, queued: bool
+    ) -> None:
         self.tx.write(
             "UPDATE workload_conversations SET open = ?, priority = ?, teammate = ?"
             + (", queued_at = ?" if queued else "")
@@ -362,9 +372,6 @@ class Balancer:
             *((self.tx.dialect.write_time(self.at),) if queued else ()),
             seq,
         )
-        if queued:
-            self.queued.add(seq)
-        self._mirror(seq, teammate or slot.team)
 
     def _direct(
         self, slot: Slot | None, seq: int, teammate: str, is_open: bool, priority: int

@@ -26,6 +26,7 @@ class WorkloadSummary:
         if kind == "inbox" or (kind == "reopened" and teammate is None and team):
             self.queued[conversation] = at
         elif kind == "waiting":
+            self.queued.setdefault(conversation, at)
             self.waiting.add(conversation)
         elif kind == "assigned" and isinstance(teammate, str):
             self.assigned[teammate] += 1

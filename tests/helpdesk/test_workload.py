@@ -263,12 +263,11 @@ def test_history_tells_the_assignments(
     close(desk, clock, 1)
     assert main(["history", "--database", str(tmp_path / "w.db"), "C1"]) == 0
     story = capsys.readouterr().out
-    assert "workload inbox (Billing): in the Billing inbox" in story
     assert "workload assigned (alice): balanced: alice had 0 open, bob 0, carmen 0" in story
     assert "workload closed (alice): closed (alice)" in story
     assert main(["history", "--database", str(tmp_path / "w.db"), "--json", "C1"]) == 0
     kinds = [item["kind"] for item in json.loads(capsys.readouterr().out)["workload"]]
-    assert kinds == ["inbox", "assigned", "closed"]
+    assert kinds == ["assigned", "closed"]
 
 
 def test_unassign_frees_the_slot_for_a_waiting_conversation(desk: HelpDesk) -> None:
