@@ -10,7 +10,9 @@ event takes the team lock and every team lock is the same one: the worst case fo
 several workers.  "without" runs the same help desk, the same workflow and the same
 events with the workload step off (the team is only a name in `assignee`).  Each run
 gets a fresh database (or SQLite file); each worker owns a share of the customers; the
-figure is all events over the wall time of the run, the latency per event.
+figure is all events over the wall time of the run, the latency per event.  On a shared
+machine the load changes from one run to the next: each pair runs `ROUNDS` times,
+alternating which goes first, and the best run of each is kept.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from rules_engine.engine import Engine
 from rules_engine.workload import Workload
 
 CUSTOMERS = 400
+ROUNDS = 2
 WORKERS = (1, 2, 4)
 MEMBERS = tuple(f"agent{n}" for n in range(8))
 WORKSPACE = f"""workspace: bench
@@ -128,18 +131,22 @@ def main() -> None:
             folder = project(Path(tmp) / "project")
             for workers in WORKERS:
                 for backend in ("PostgreSQL", "SQLite"):
-                    figures = {}
-                    for assign in (True, False):
-                        if backend == "SQLite":
-                            database = str(Path(tmp) / f"b{workers}{assign}.db")
-                            SqliteStore(database).close()
-                        else:
-                            name = f"helpdesk_workload_{os.getpid()}_{next(names)}"
-                            database = server.create_database(name)
-                            PostgresStore(database).close()
-                        figures[assign] = run(folder, database, assign, workers)
+                    figures: dict[bool, dict[str, float]] = {}
+                    for round_ in range(ROUNDS):
+                        for assign in (True, False) if round_ % 2 == 0 else (False, True):
+                            if backend == "SQLite":
+                                database = str(Path(tmp) / f"b{workers}{assign}{round_}.db")
+                                SqliteStore(database).close()
+                            else:
+                                name = f"helpdesk_workload_{os.getpid()}_{next(names)}"
+                                database = server.create_database(name)
+                                PostgresStore(database).close()
+                            found = run(folder, database, assign, workers)
+                            best = figures.get(assign)
+                            if best is None or found["per_second"] > best["per_second"]:
+                                figures[assign] = found
                     ratio = figures[True]["per_second"] / figures[False]["per_second"]
-                    for assign, f in figures.items():
+                    for assign, f in sorted(figures.items(), reverse=True):
                         label = f"{backend:<11} {'balanced' if assign else 'without'}"
                         print(
                             f"{workers:>7}  {label:<30}{f['per_second']:9.0f}"
