@@ -253,14 +253,11 @@ def test_diagrams_draw_the_method_and_the_limits_on_assign_nodes() -> None:
     assert "assign → teammate:alice (limit 20)" in replies
 
 
-def test_history_tells_the_assignments(
-    desk: HelpDesk, backend: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    if backend != "sqlite":
-        pytest.skip("history reads the SQLite file here")
+def test_history_tells_the_assignments(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     clock = Clock()
-    text(desk, clock, 1)
-    close(desk, clock, 1)
+    with HelpDesk.open(PROJECT, database=str(tmp_path / "w.db")) as desk:
+        text(desk, clock, 1)
+        close(desk, clock, 1)
     assert main(["history", "--database", str(tmp_path / "w.db"), "C1"]) == 0
     story = capsys.readouterr().out
     assert "workload assigned (alice): balanced: alice had 0 open, bob 0, carmen 0" in story
