@@ -1,6 +1,8 @@
 """The workload hammer: 8 worker processes on PostgreSQL (8 threads on SQLite), one
 balanced team with limits and one round-robin team, new conversations, closes and
-teammates going away and coming back, all at once.
+teammates going away and coming back, all at once; some events are delivered by two
+workers at about the same moment (a webhook delivered twice), so both take the same
+customer's lock and then the team's.
 
 While they run, a watcher reads the database at random moments (one consistent
 snapshot each) and checks that no teammate holds more than a limit allows and that the
@@ -64,10 +66,28 @@ def plan(worker: int, seed: int) -> list[Event]:
             events.append({"type": "inbound_sms", "id": f"SM{worker}-{n}", "at": at})
             events[-1].update({"from": phone, "body": body})
             open_now.append(phone)
+    for index, event in enumerate(shared(worker // 2)):
+        events.insert(5 * index, event)
     # the end: everyone active again, so that nothing should be left waiting
     for n, teammate in enumerate(STATUS_OF):
         events.append({"type": "teammate_status", "id": f"end{worker}-{n}", "at": at})
         events[-1].update(teammate=teammate, status="active")
+    return events
+
+
+def shared(pair: int) -> list[Event]:
+    """Events two workers both deliver (a webhook delivered twice): texts and closes of a
+    few customers, so that the customer's lock and the team's are taken by both."""
+    events: list[Event] = []
+    for k in range(10):
+        at = f"2026-01-05T09:{k:02d}:{pair:02d}Z"
+        phone = f"+14155580{pair}{k:02d}"
+        events.append({"type": "inbound_sms", "id": f"SH{pair}-{k}", "at": at, "from": phone})
+        events[-1]["body"] = "hello"
+        if k >= 3:
+            gone = f"+14155580{pair}{k - 3:02d}"
+            events.append({"type": "close_conversation", "id": f"cSH{pair}-{k}", "at": at})
+            events[-1]["customer"] = gone
     return events
 
 
@@ -146,6 +166,8 @@ def test_the_workload_hammer(backend: str, target: str) -> None:
     assert mirrors_agree(rows) == []
     assert assigned_once(target) == []
     assert nobody_free_while_waiting(target, config) == []
+    twice = read(target, "SELECT event_id FROM decision_log WHERE event_id LIKE '%SH%'")
+    assert len(twice) == len({row[0] for row in twice}) == (WORKERS // 2) * (10 + 7)
     assigned = read(target, "SELECT COUNT(*) FROM workload_log WHERE kind = 'assigned'")
     assert assigned[0][0] > 50
 
