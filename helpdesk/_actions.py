@@ -1,6 +1,7 @@
 """Applying a workflow run's actions to its conversation, inside the customer's transaction.
 
-assign, tag, note, set and close change the conversation; a reply goes through the
+assign, unassign, tag, remove_tag, note, set and close change the conversation; a reply
+goes through the
 content rules, the opt-out and short-code checks and the segment count, and is stored
 as a queued outbound message that the help desk sends once the transaction commits.
 On a channel other than SMS (chat, email) the help desk has no sender: a reply goes
@@ -70,7 +71,7 @@ def apply_run(
                     tx.add_note(Note(conversation.id, f"Reply not sent: {outcome}", at, author))
             case "note":
                 tx.add_note(Note(conversation.id, str(action.value), at, author))
-            case "assign" | "tag" | "set" | "close":
+            case "assign" | "unassign" | "tag" | "remove_tag" | "set" | "close":
                 conversation = _changed(conversation, kind, action.value, at)
             case _:
                 assert_never(kind)
@@ -80,7 +81,7 @@ def apply_run(
 
 def _changed(
     conversation: Conversation,
-    kind: Literal["assign", "tag", "set", "close"],
+    kind: Literal["assign", "unassign", "tag", "remove_tag", "set", "close"],
     value: object,
     at: datetime,
 ) -> Conversation:
@@ -88,9 +89,13 @@ def _changed(
     match kind:
         case "assign" if isinstance(value, dict):
             return replace(conversation, assignee=str(next(iter(value.values()))))
+        case "unassign":
+            return replace(conversation, assignee=None)
         case "tag" if isinstance(value, tuple):
             tags = conversation.tags + tuple(t for t in value if t not in conversation.tags)
             return replace(conversation, tags=tags)
+        case "remove_tag" if isinstance(value, tuple):
+            return replace(conversation, tags=tuple(t for t in conversation.tags if t not in value))
         case "set" if isinstance(value, dict):
             attributes = dict(conversation.attributes)
             for name, item in value.items():
@@ -99,7 +104,7 @@ def _changed(
             return replace(conversation, attributes=attributes)
         case "close" if conversation.status == "open":
             return replace(conversation, status="closed", closed_at=at)
-        case "assign" | "tag" | "set" | "close":
+        case "assign" | "unassign" | "tag" | "remove_tag" | "set" | "close":
             return conversation
         case _:
             assert_never(kind)

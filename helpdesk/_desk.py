@@ -29,11 +29,13 @@ from ._actions import apply_run, queue_reply
 from ._errors import ChannelError, ConversationOpen, InvalidEvent
 from ._guard import event_problem, store_refusal, text_problem
 from ._inbox import Inbox
+from ._models import TeammateStatus, validate
 from ._outbox import Outbox
 from ._records import Conversation, ConversationView, Customer, Note, RunRecord
 from ._result import ChannelResult, conversation_map, customer_map
 from ._senders import RecordingSender, Sender
 from ._store import ConversationStore, StoreTransaction
+from ._workload import Assignment, WorkloadStore, handling, read_log, team_in
 
 # Delivery statuses in the order a message goes through them; the last group is final.
 _STATUS_RANK = {
@@ -57,9 +59,15 @@ class ConversationState:
     status: str
     assignee: str | None
     tags: tuple[str, ...]
+    team: str | None = None  # the team inbox it is in (its assignee may be a member)
 
     def to_dict(self) -> dict[str, object]:
-        return {"status": self.status, "assignee": self.assignee, "tags": list(self.tags)}
+        return {
+            "status": self.status,
+            "assignee": self.assignee,
+            "team": self.team,
+            "tags": list(self.tags),
+        }
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,7 @@ class Outcome:
     replies: tuple[SentReply, ...] = ()
     channel: str = "sms"  # the channel of `customer`, their address there
     customer_id: str | None = None
+    assignments: tuple[Assignment, ...] = ()  # what the event did to team inboxes, and why
 
     def to_dict(self) -> dict[str, object]:
         customer: dict[str, object] | None = None
@@ -115,6 +124,7 @@ class Outcome:
             "customer": customer,
             "warnings": list(self.warnings),
             "replies": [reply.to_dict() for reply in self.replies],
+            "assignments": [item.to_dict() for item in self.assignments],
         }
 
 
@@ -144,9 +154,11 @@ class HelpDesk:
         self.engine = engine
         self.store = store
         self.sender: Sender = sender if sender is not None else RecordingSender()
+        # Assignment within teams happens in the inbox's transactions (docs/workload.md).
+        self.workload = WorkloadStore(store, engine.workspace)
         self.outbox = Outbox(store, self.sender)
         self.inbox = Inbox(
-            store, settings or settings_of(engine.workspace), on_events=self._run_workflows
+            self.workload, settings or settings_of(engine.workspace), on_events=self._run_workflows
         )
         self.channels: Mapping[str, Channel] = self.inbox.channels
 
@@ -168,7 +180,9 @@ class HelpDesk:
 
         paths = [workflows] if isinstance(workflows, str | Path) else list(workflows)
         engine, config = desk_engine(paths, workspace, executor)
-        return cls(engine, open_store(database), settings=config.sms, sender=sender)
+        desk = cls(engine, open_store(database), settings=config.sms, sender=sender)
+        desk.workload.rebalance()  # a limit raised or a member added since the last run
+        return desk
 
     # events ----------------------------------------------------------------------------
 
@@ -178,19 +192,56 @@ class HelpDesk:
         if problem is not None:
             return _refused(event, f"The event cannot be read: {problem}.")
         kind = str(event.get("type", ""))
+        if kind == "teammate_status":
+            return self._teammate_status(event)
         if kind == "customer":
             refusal = self._customer_attribute_problem(event)
             if refusal is not None:
                 return self._outcome(event, _rejected(event, refusal))
+        ident = event.get("id")
+        ident = ident if isinstance(ident, str) else None
         try:
-            result = self.inbox.apply(event)
+            with handling(ident, _time_of(event)):
+                result = self.inbox.apply(event)
         except Exception as error:  # rolled back: nothing was stored
             refusal = store_refusal(self.store, error)
             if refusal is None:
                 raise  # StoreBusy, an unreachable database: the caller answers 503
             return _refused(event, f"The event was not stored: {refusal}.")
         replies = self._send_queued(result)
-        return replace(self._outcome(event, result), replies=replies)
+        fresh = ident is not None and result.decision not in ("duplicate", "rejected")
+        outcome = self._outcome(event, result, ident if fresh else None)
+        return replace(outcome, replies=replies)
+
+    def teammate_status(self, teammate: str, status: str, at: datetime) -> Outcome:
+        """A teammate becomes `away` (keeps their conversations, gets no new ones) or
+        `active` (and takes waiting conversations at once)."""
+        return self.handle(
+            {"type": "teammate_status", "teammate": teammate, "status": status, "at": at}
+        )
+
+    def _teammate_status(self, event: Mapping[str, object]) -> Outcome:
+        try:
+            status = validate(TeammateStatus, event)
+        except ChannelError as error:
+            return self._outcome(event, _rejected(event, error.format_message(), "teammate"))
+        self.workload.set_status(status.teammate, status.status == "away", status.at, status.id)
+        assignments = self.workload.log(event_id=status.id) if status.id is not None else ()
+        return Outcome(
+            event=status.id,
+            type="teammate_status",
+            conversation=None,
+            threading=None,
+            started_by=None,
+            closed=(),
+            reason=f"{status.teammate} is {status.status}.",
+            workflows=(),
+            state=None,
+            customer=None,
+            opted_out=None,
+            rule="teammate_status",
+            assignments=assignments,
+        )
 
     def receive_sms(self, sms: Mapping[str, object]) -> Outcome:
         """An inbound SMS (`id`, `at`, `from`, `to`, `body`, `media`)."""
@@ -296,12 +347,15 @@ class HelpDesk:
 
     # outcomes --------------------------------------------------------------------------
 
-    def _outcome(self, event: Mapping[str, object], result: ChannelResult) -> Outcome:
+    def _outcome(
+        self, event: Mapping[str, object], result: ChannelResult, logged: str | None = None
+    ) -> Outcome:
+        """The outcome; with `logged`, the assignments that event id caused."""
         kind = str(event.get("type", ""))
         conversation_id = result.conversation_id
         if isinstance(result.error, ConversationOpen):
             conversation_id = result.error.conversation_id
-        state, customer = self._state_after(conversation_id, event)
+        state, customer, assignments = self._state_after(conversation_id, event, logged)
         channel = str(event.get("channel") or "sms")  # only chat and email events name one
         threading = None if result.decision == "customer" else result.decision
         return Outcome(
@@ -320,6 +374,7 @@ class HelpDesk:
             rule=result.rule,
             channel=channel,
             customer_id=None if customer is None else customer.id,
+            assignments=assignments,
         )
 
     def _customer_in(self, view: StoreTransaction, event: Mapping[str, object]) -> Customer | None:
@@ -335,15 +390,17 @@ class HelpDesk:
         return view.customer_of(identity.channel, identity.address)
 
     def _state_after(
-        self, conversation_id: str | None, event: Mapping[str, object]
-    ) -> tuple[ConversationState | None, Customer | None]:
+        self, conversation_id: str | None, event: Mapping[str, object], logged: str | None
+    ) -> tuple[ConversationState | None, Customer | None, tuple[Assignment, ...]]:
         with self.store.snapshot() as view:
             conversation = view.conversation(conversation_id) if conversation_id else None
             if conversation is not None:
                 customer = view.customer(conversation.customer)
             else:
                 customer = self._customer_in(view, event)
-        return (_state(conversation) if conversation else None), customer
+            team = team_in(view, conversation.id) if conversation else None
+            assignments = read_log(view, event_id=logged) if logged is not None else ()
+        return (_state(conversation, team) if conversation else None), customer, assignments
 
     def _customer_attribute_problem(self, event: Mapping[str, object]) -> str | None:
         """A customer attribute the workspace declares with another type."""
@@ -358,8 +415,18 @@ class HelpDesk:
         return None
 
 
-def _state(conversation: Conversation) -> ConversationState:
-    return ConversationState(conversation.status, conversation.assignee, conversation.tags)
+def _state(conversation: Conversation, team: str | None = None) -> ConversationState:
+    return ConversationState(conversation.status, conversation.assignee, conversation.tags, team)
+
+
+def _time_of(event: Mapping[str, object]) -> datetime | None:
+    at = event.get("at")
+    if isinstance(at, datetime):
+        return at
+    try:
+        return datetime.fromisoformat(str(at)) if isinstance(at, str) else None
+    except ValueError:
+        return None
 
 
 def _replies_in(runs: Sequence[Run]) -> bool:
@@ -391,9 +458,9 @@ def _refused(event: object, reason: str) -> Outcome:
     )
 
 
-def _rejected(event: Mapping[str, object], reason: str) -> ChannelResult:
+def _rejected(event: Mapping[str, object], reason: str, field: str = "attributes") -> ChannelResult:
     ident = event.get("id")
-    error = InvalidEvent(reason, field="attributes")
+    error = InvalidEvent(reason, field=field)
     return ChannelResult(
         "rejected",
         error.code,

@@ -166,6 +166,15 @@ class ChannelCustomerUpdate(_Event):
     attributes: dict[str, Any] = Field(default_factory=dict)
 
 
+class TeammateStatus(_Timed):
+    """A teammate becomes away (keeps their conversations, gets no new ones) or active."""
+
+    type: Literal["teammate_status"] = "teammate_status"
+    id: str | None = None
+    teammate: NonEmpty
+    status: Literal["away", "active"]
+
+
 ChannelEvent = Annotated[
     InboundSms
     | InboundMessage
@@ -184,6 +193,8 @@ EVENT_TYPES = (
     "close_conversation",
     "customer",
 )
+# Events for the help desk itself, not for a customer's channel (`HelpDesk.handle`).
+DESK_EVENT_TYPES = ("teammate_status",)
 
 
 def parse_event(raw: Mapping[str, object]) -> ChannelEvent | ChannelCustomerUpdate:

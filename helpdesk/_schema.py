@@ -165,6 +165,43 @@ MIGRATIONS: tuple[Migration, ...] = (
             " ON conversations (customer, channel, status, closed_at)",
         ),
     ),
+    # Workload (docs/workload.md): who holds which conversation, who waits in a team
+    # inbox, teammates' status and turn, and every assignment with its reason.
+    Migration(
+        4,
+        "workload: team inboxes, assignments, teammate status, assignment log",
+        (
+            "CREATE TABLE workload_conversations ("
+            " conversation_seq BIGINT PRIMARY KEY REFERENCES conversations (seq),"
+            " customer TEXT NOT NULL,"
+            " team TEXT,"
+            " teammate TEXT,"
+            " open {bool} NOT NULL,"
+            " priority INTEGER NOT NULL DEFAULT 0,"
+            " queued_at {timestamp} NOT NULL,"
+            " assigned_at {timestamp})",
+            "CREATE INDEX workload_waiting ON workload_conversations (team, open, teammate)",
+            "CREATE INDEX workload_held ON workload_conversations (teammate, open)",
+            "CREATE INDEX workload_by_customer ON workload_conversations (customer)",
+            "CREATE TABLE workload_teammates ("
+            " name TEXT PRIMARY KEY,"
+            " away {bool} NOT NULL DEFAULT FALSE,"
+            " last_assignment BIGINT NOT NULL DEFAULT 0,"
+            " status_at {timestamp})",
+            "CREATE TABLE workload_teams (name TEXT PRIMARY KEY, last_member TEXT)",
+            "CREATE TABLE workload_log ("
+            " seq {serial},"
+            " event_id TEXT,"
+            " conversation_seq BIGINT,"
+            " at {timestamp} NOT NULL,"
+            " kind TEXT NOT NULL,"
+            " team TEXT,"
+            " teammate TEXT,"
+            " reason TEXT NOT NULL)",
+            "CREATE INDEX workload_log_by_conversation ON workload_log (conversation_seq, seq)",
+            "CREATE INDEX workload_log_by_event ON workload_log (event_id)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -149,6 +149,20 @@ class SqlTransaction:
             raise StoreError("A read-only snapshot cannot write; open a transaction.")
         return self._execute(sql, params)
 
+    # for modules that keep their own tables (`_workload.py`) ---------------------------
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._d
+
+    def query(self, sql: str, *params: Any) -> list[Row]:
+        """Rows of a read, in this transaction."""
+        return self._execute(sql, params).fetchall()
+
+    def write(self, sql: str, *params: Any) -> Cursor:
+        """A write, in this transaction (refused in a snapshot)."""
+        return self._write(sql, *params)
+
     def _time(self, at: datetime | None) -> object:
         return None if at is None else self._d.write_time(at)
 

@@ -9,7 +9,9 @@ webhooks twice; some numbers are invalid or in countries where SMS is not enable
 A tenth as many customers again write by email and by chat (`inbound_message`), with
 follow-ups, closes and messages that reopen a closed conversation; they are generated
 after the SMS traffic with a random generator of their own, so a seed gives the same
-SMS events as before they existed.  Events come out in arrival order.
+SMS events as before they existed.  Teammates of the example teams go away at the end
+of their shift and come back at its start (`teammate_status`), so that conversations
+wait in team inboxes overnight.  Events come out in arrival order.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ CAMPAIGN = "Acme: your plan renews next week. Reply to this message with any que
 REGIONS = ("US",) * 8 + ("CA",) * 2 + ("GB",)
 INVALID_NUMBERS = ("+1555", "+1 415 555", "not-a-number", "+99912345")
 DISABLED_COUNTRY_NUMBERS = ("+4930901820", "+33142685300", "+61291920000")
+# The shifts (UTC hours, active from..until) of the members of the example teams.
+SHIFTS = {"dan": (7, 16), "erin": (12, 21), "hugo": (9, 18), "gina": (8, 17), "ivan": (13, 22)}
 
 
 @dataclass
@@ -86,6 +90,7 @@ def generate(customers: int = 2000, seed: int = 7, days: int = 21) -> list[dict[
     _campaign(traffic, people, START + timedelta(days=days // 3))
     _bad_numbers(traffic, max(5, customers // 100), days)
     _text_channels(traffic, random.Random(seed + 1), max(2, customers // 10), days)
+    _shifts(traffic, days)
     ordered = sorted(traffic.events, key=lambda item: (item[0], item[1]))
     return _with_duplicates(rng, [event for _, _, event in ordered])
 
@@ -291,6 +296,17 @@ def _text_thread(
         }
         traffic.add(at, close)
     return at
+
+
+def _shifts(traffic: _Traffic, days: int) -> None:
+    """Each teammate is active from the start of their shift to its end, every day."""
+    for day in range(days + 1):
+        for teammate, (start, end) in SHIFTS.items():
+            for hour, status in ((start, "active"), (end, "away")):
+                at = START.replace(hour=0) + timedelta(days=day, hours=hour)
+                ident = traffic.next_id("TS")
+                event = {"type": "teammate_status", "id": ident, "teammate": teammate}
+                traffic.add(at, {**event, "status": status})
 
 
 def _with_duplicates(

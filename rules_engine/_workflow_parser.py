@@ -226,21 +226,21 @@ class WorkflowParser:
         match kind:
             case "assign":
                 return self._assign(step, node)
-            case "tag":
-                return self.reader.texts(node, "`tag`")
+            case "tag" | "remove_tag":
+                return self.reader.texts(node, f"`{kind}`")
             case "note" | "reply":
                 return self.reader.text(node, f"`{kind}`")
             case "set":
                 return self._set(step, node)
-            case "close":
-                return self._close(step, node)
+            case "close" | "unassign":
+                return self._flag(step, kind, node)
             case _:
                 assert_never(kind)
 
-    def _close(self, step: str, node: Node) -> bool | None:
+    def _flag(self, step: str, kind: str, node: Node) -> bool | None:
         value = _yaml.scalar(node) if isinstance(node, ScalarNode) else None
         if value is not True:
-            self.reader.report("E-syntax", node, "`close` takes `true`", step=step)
+            self.reader.report("E-syntax", node, f"`{kind}` takes `true`", step=step)
             return None
         return True
 

@@ -6,6 +6,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import _yaml
 from ._reader import Reader, did_you_mean, one_of
+from ._workload_parser import parse_workload
 from .sections import Setting
 from .workspace import (
     ATTRIBUTE_TYPES,
@@ -26,9 +27,14 @@ def parse_workspace(root: Node, reader: Reader) -> Workspace:
     fields: dict[str, object] = {}
     if "executor" in entries:
         fields["executor"] = _choice(entries["executor"][1], EXECUTORS, "executor", reader)
-    for key in ("channels", "teams", "teammates"):
-        if key in entries:
-            fields[key] = reader.texts(entries[key][1], f"`{key}`")
+    if "channels" in entries:
+        fields["channels"] = reader.texts(entries["channels"][1], "`channels`")
+    workload = parse_workload(
+        entries["teams"][1] if "teams" in entries else None,
+        entries["teammates"][1] if "teammates" in entries else None,
+        reader,
+    )
+    fields["teams"], fields["teammates"] = tuple(workload.teams), tuple(workload.teammates)
     channels = fields.get("channels") or DEFAULT_CHANNELS
     assert isinstance(channels, tuple)
     attributes = builtin_attributes(channels)
@@ -42,6 +48,7 @@ def parse_workspace(root: Node, reader: Reader) -> Workspace:
         channels=channels,
         executor=str(fields.get("executor", workspace.executor)),
         file=reader.file,
+        workload=workload,
         sections={
             key: setting_of(value, reader, key_node)
             for key, (key_node, value) in entries.items()

@@ -17,6 +17,7 @@ from .findings import Finding
 from .logic import OverlapCheck, row_reachability, satisfiable
 from .model import (
     TRIGGERS,
+    ActionStep,
     AllOf,
     AnyOf,
     BranchStep,
@@ -35,10 +36,28 @@ def check_workflow(workflow: Workflow, workspace: Workspace, logic: bool = True)
     if workflow.start in workflow.steps:
         findings += _unreachable(workflow)
     findings += _missing_else(workflow)
+    findings += _teamless_assignees(workflow, workspace)
     if logic:
         findings += _rows_of_branches(workflow, workspace)
         findings += _audience(workflow, workspace)
     return findings
+
+
+def _teamless_assignees(workflow: Workflow, workspace: Workspace) -> Iterator[Finding]:
+    """`assign: {teammate: X}` where X is in no team, in a workspace whose teams have
+    members: X's limit holds, but no team inbox shares X's conversations out."""
+    load = workspace.workload
+    if not any(team.members for team in load.teams.values()):
+        return
+    for step in workflow.steps.values():
+        for action in step.actions if isinstance(step, ActionStep) else ():
+            name = action.value.get("teammate") if isinstance(action.value, dict) else None
+            if action.kind == "assign" and name in load.teammates and not load.teams_of(str(name)):
+                message = f"`{name}` is assigned to here but is a member of no team"
+                hint = f"add `{name}` to a team's `members`, or assign to a team"
+                yield _finding(
+                    "W-teamless-assignee", workflow, action.location, message, hint, step.name
+                )
 
 
 def check_together(

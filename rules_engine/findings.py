@@ -14,12 +14,16 @@ Codes (see the README's YAML reference for examples):
     E-unknown-assignee   an assignment to a team or teammate the workspace does not declare
     E-priority-tie       two workflows with the same trigger and the same priority
     E-duplicate-workflow two workflows with the same name
+    E-unknown-member     a team lists someone who is not a teammate
+    E-bad-limit          a team or teammate limit of zero or less
+    E-empty-team         a balanced team with no members
     W-unreachable        a step no path reaches
     W-shadowed-branch    a branch that earlier branches always catch
     W-unsatisfiable      a condition that can never hold
     W-missing-else       a branch step with no `else`
     W-shadowed-workflow  higher-priority workflows catch every event of this one
     W-yaml-bool          an unquoted yes/no/on/off, kept as a string
+    W-teamless-assignee  a workflow assigns to a teammate who is in no team
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ CODES: dict[str, str] = {
     "E-unknown-assignee": "a team or teammate that the workspace does not declare",
     "E-priority-tie": "two workflows with the same trigger and the same priority",
     "E-duplicate-workflow": "two workflows with the same name",
+    "E-unknown-member": "a team lists someone who is not a teammate",
+    "E-bad-limit": "a team or teammate limit of zero or less",
+    "E-empty-team": "a balanced team with no members",
     "W-unreachable": "a step no path reaches",
     "W-shadowed-branch": "a branch that earlier branches always catch",
     "W-unsatisfiable": "a condition that can never hold",
@@ -49,6 +56,7 @@ CODES: dict[str, str] = {
     "W-shadowed-workflow": "a workflow that never runs: higher-priority ones with its trigger "
     "catch every event it could match",
     "W-yaml-bool": "an unquoted yes/no/on/off read as a boolean by other tools",
+    "W-teamless-assignee": "a workflow assigns to a teammate who is in no team",
 }
 
 

@@ -38,7 +38,7 @@ OPERATORS: tuple[str, ...] = (
 # The one table of action kinds: the workflow parser accepts these keys, the help desk
 # applies each (exhaustively, checked by mypy), the diagrams draw each, and
 # docs/workflows.md lists them in this order (a test holds the two together).
-ActionKind = Literal["assign", "tag", "note", "reply", "set", "close"]
+ActionKind = Literal["assign", "unassign", "tag", "remove_tag", "note", "reply", "set", "close"]
 ACTION_KINDS: tuple[ActionKind, ...] = get_args(ActionKind)
 
 
@@ -143,7 +143,9 @@ class Action:
 
     kind   value
     assign {"team": name} or {"teammate": name}
+    unassign True (out of every inbox)
     tag    tuple of tag names
+    remove_tag tuple of tag names
     note   text
     reply  text (an SMS reply to the customer)
     set    {"conversation.attribute": value}

@@ -15,6 +15,7 @@ from typing import Literal, TypeAlias
 
 from .model import NOWHERE, Location
 from .sections import Setting
+from .workload import Workload
 
 AttributeType: TypeAlias = Literal["string", "number", "boolean", "enum", "list", "timestamp"]
 ATTRIBUTE_TYPES: tuple[AttributeType, ...] = (
@@ -70,6 +71,8 @@ class Workspace:
     file: str = "<default>"
     # Top-level keys the engine does not read (channel settings), for the layers above.
     sections: Mapping[str, Setting] = field(default_factory=dict)
+    # Members, assignment methods and limits of the teams and teammates (`workload.py`).
+    workload: Workload = field(default_factory=Workload)
 
     def attribute(self, name: str) -> AttributeSpec | None:
         return self.attributes.get(name)

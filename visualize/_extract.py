@@ -26,6 +26,7 @@ from rules_engine.model import (
     condition_text,
     format_value,
 )
+from rules_engine.workload import Workload
 
 from ._model import Diagram, Edge, Mark, Node, Row
 
@@ -100,11 +101,14 @@ def where(location: Location | None) -> str:
     return f"{location.file}:{location.line}" if location is not None else ""
 
 
-def workflow_diagram(workflow: Workflow, findings: Iterable[Finding] = ()) -> Diagram:
-    """The picture of one workflow, with its findings marked where they point."""
+def workflow_diagram(
+    workflow: Workflow, findings: Iterable[Finding] = (), workload: Workload | None = None
+) -> Diagram:
+    """The picture of one workflow, with its findings marked where they point; with the
+    workspace's `workload`, assign nodes show the team's method and the limits."""
     marks = _Marks(workflow, [f for f in findings if belongs(f, workflow)])
     nodes = [_trigger(workflow, marks.of_workflow()), _filter(workflow)]
-    nodes += [_step(workflow, step, marks) for step in workflow.steps.values()]
+    nodes += [_step(workflow, step, marks, workload) for step in workflow.steps.values()]
     nodes += _missing_steps(workflow)
     subtitle = f"{workflow.file} · priority {workflow.priority}"
     return Diagram(workflow.name, workflow.name, subtitle, tuple(nodes), tuple(edges_of(nodes)))
@@ -181,11 +185,13 @@ def _filter(workflow: Workflow) -> Node:
     )
 
 
-def _step(workflow: Workflow, step: BranchStep | ActionStep, marks: _Marks) -> Node:
+def _step(
+    workflow: Workflow, step: BranchStep | ActionStep, marks: _Marks, workload: Workload | None
+) -> Node:
     if isinstance(step, BranchStep):
         return _branch(workflow, step, marks)
-    lines = tuple(line for action in step.actions for line in _wrapped(action))
-    full = "; ".join(action_text(action, None) for action in step.actions)
+    lines = tuple(line for action in step.actions for line in _wrapped(action, workload))
+    full = "; ".join(action_text(action, None, workload) for action in step.actions)
     tooltip = f"{step.name}: {full} ({where(step.location)})"
     return Node(
         step_key(step.name),
@@ -253,29 +259,44 @@ def _missing_steps(workflow: Workflow) -> list[Node]:
     ]
 
 
-def _wrapped(action: Action) -> tuple[str, ...]:
-    first, *rest = wrap(action_text(action, None))
+def _wrapped(action: Action, workload: Workload | None = None) -> tuple[str, ...]:
+    first, *rest = wrap(action_text(action, None, workload))
     return (first, *(f"   {line}" for line in rest))
 
 
-def action_text(action: Action, limit: int | None = 40) -> str:
-    """`assign → team:Billing`, `tag + sms, vip`, `reply “Thanks…”` (None: in full)."""
+def action_text(action: Action, limit: int | None = 40, workload: Workload | None = None) -> str:
+    """`assign → team:Billing`, `tag + sms, vip`, `reply “Thanks…”` (None: in full); with
+    a workload, `assign → team:Orders (balanced, limit 6, 3 members)`."""
     value = action.value
     kind = action.kind
     match kind:
         case "assign" if isinstance(value, dict):
-            return "assign → " + ", ".join(f"{k}:{v}" for k, v in value.items())
+            text = "assign → " + ", ".join(f"{k}:{v}" for k, v in value.items())
+            return text + _workload_text(value, workload)
         case "tag" if isinstance(value, tuple):
             return "tag + " + ", ".join(str(v) for v in value)
+        case "remove_tag" if isinstance(value, tuple):
+            return "tag − " + ", ".join(str(v) for v in value)
         case "set" if isinstance(value, dict):
             return "set " + ", ".join(f"{k} = {v}" for k, v in value.items())
         case "note" | "reply":
             text = str(value) if limit is None else shorten(str(value), limit)
             return f"{kind} “{text}”"
-        case "assign" | "tag" | "set" | "close":
+        case "assign" | "unassign" | "tag" | "remove_tag" | "set" | "close":
             return kind
         case _:
             assert_never(kind)
+
+
+def _workload_text(value: dict[object, object], workload: Workload | None) -> str:
+    team, teammate = value.get("team"), value.get("teammate")
+    if workload is not None and isinstance(team, str) and team in workload.teams:
+        spec = workload.teams[team]
+        return f" ({spec.describe()})" if spec.members or spec.method != "manual" else ""
+    if workload is not None and isinstance(teammate, str):
+        own = workload.teammate(teammate).limit
+        return f" (limit {own})" if own is not None else ""
+    return ""
 
 
 class _Marks:

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 from helpdesk import ChannelError, ConversationView, Inbox, open_store
+from helpdesk._workload import Assignment, read_log
 
 from . import UsageError, missing_sqlite_database
 
@@ -39,18 +40,21 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(args.database)
     try:
         view = Inbox(store).conversation(args.conversation)
+        with store.snapshot() as tx:
+            log = read_log(tx, view.conversation.id)
     except ChannelError as error:
         raise UsageError(error.format_message()) from None
     finally:
         store.close()
     if args.json:
-        print(json.dumps(_as_json(view), ensure_ascii=False, indent=2, default=str))
+        found = {**_as_json(view), "workload": [item.to_dict() for item in log]}
+        print(json.dumps(found, ensure_ascii=False, indent=2, default=str))
     else:
-        print("\n".join(story(view)))
+        print("\n".join(story(view, log)))
     return 0
 
 
-def story(view: ConversationView) -> Iterator[str]:
+def story(view: ConversationView, log: tuple[Assignment, ...] = ()) -> Iterator[str]:
     conversation = view.conversation
     yield (
         f"Conversation {conversation.id} with {conversation.customer} ({conversation.channel}), "
@@ -59,7 +63,8 @@ def story(view: ConversationView) -> Iterator[str]:
     yield f"  assignee: {conversation.assignee or '-'}; tags: {', '.join(conversation.tags) or '-'}"
     if conversation.subject:
         yield f"  subject: {conversation.subject}"
-    for at, _, text in sorted(_entries(view), key=lambda entry: (entry[0], entry[1])):
+    entries = [*_entries(view), *_workload(log)]
+    for at, _, text in sorted(entries, key=lambda entry: (entry[0], entry[1])):
         yield f"{at:%Y-%m-%d %H:%M:%S}  {text}"
 
 
@@ -77,6 +82,12 @@ def _entries(view: ConversationView) -> Iterator[Entry]:
     for note in view.notes:
         order += 1
         yield note.at, order, f"note by {note.author}: {note.body}"
+
+
+def _workload(log: tuple[Assignment, ...]) -> Iterator[Entry]:
+    for order, item in enumerate(log, start=10_000):  # after the run that caused it
+        who = item.teammate or item.team or "-"
+        yield item.at, order, f"workload {item.kind} ({who}): {item.reason}"
 
 
 def _message(direction: str, body: str, status: str | None) -> str:

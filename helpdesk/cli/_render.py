@@ -89,7 +89,11 @@ def run(args: argparse.Namespace) -> int:
     project = load(args.paths, args.workspace)
     names = [w.name for w in project.workflows]
     diagrams = [
-        _unique(workflow_diagram(w, project.findings), w.file, names.count(w.name) > 1)
+        _unique(
+            workflow_diagram(w, project.findings, project.workspace.workload),
+            w.file,
+            names.count(w.name) > 1,
+        )
         for w in project.workflows
     ]
     diagrams.append(overview_diagram(project.workflows, project.findings))
@@ -111,12 +115,16 @@ def traces(project: Project, file: str, event: str | None) -> list[_Diagram]:
         if event is not None or len({t.event for ts in runs.values() for t in ts}) <= 1:
             for trace in load_traces(file, event):
                 diagram = workflow_diagram(
-                    _workflow(by_name, trace.workflow, file), project.findings
+                    _workflow(by_name, trace.workflow, file),
+                    project.findings,
+                    project.workspace.workload,
                 )
                 drawn.append(trace_diagram(diagram, trace))
             return drawn
         for name, many in runs.items():
-            diagram = workflow_diagram(_workflow(by_name, name, file), project.findings)
+            diagram = workflow_diagram(
+                _workflow(by_name, name, file), project.findings, project.workspace.workload
+            )
             drawn.append(traffic_diagram(diagram, many))
     except VisualizeError as error:
         raise UsageError(str(error)) from None

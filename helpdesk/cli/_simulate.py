@@ -74,7 +74,9 @@ def _open_desk(args: argparse.Namespace, stack: ExitStack) -> HelpDesk:
     if database is None:
         folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="helpdesk-simulate-"))
         database = str(Path(folder) / "helpdesk.db")
-    return HelpDesk(engine, open_store(database), settings=config.sms)
+    desk = HelpDesk(engine, open_store(database), settings=config.sms)
+    desk.workload.rebalance()  # an existing database: limits may have been raised
+    return desk
 
 
 def _open_events(path: str, stack: ExitStack) -> TextIO:

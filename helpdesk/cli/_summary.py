@@ -1,7 +1,8 @@
 """`helpdesk-rules summary DECISIONS.jsonl`: what a simulation did, in a few tables.
 
 Reads `simulate --json` output: decisions by threading rule, conversations by team (as
-they ended), opt-outs, SMS segments sent and rejections by reason.
+they ended), the workload (per teammate and per team), opt-outs, SMS segments sent and
+rejections by reason.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import UsageError
+from ._workload_summary import WorkloadSummary
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,6 +60,7 @@ class Summary:
     workflows: Counter[str] = field(default_factory=Counter)
     segments: int = 0
     replies: int = 0
+    workload: WorkloadSummary = field(default_factory=WorkloadSummary)
 
     def add(self, outcome: Mapping[str, object]) -> None:
         self.events += 1
@@ -70,6 +73,9 @@ class Summary:
         for run in _list(outcome.get("workflows")):
             if isinstance(run, Mapping):
                 self.workflows[str(run.get("workflow"))] += 1
+        for item in _list(outcome.get("assignments")):
+            if isinstance(item, Mapping):
+                self.workload.add(item)
         for reply in _list(outcome.get("replies")):
             if isinstance(reply, Mapping) and reply.get("status") == "sent":
                 self.replies += 1
@@ -95,6 +101,7 @@ class Summary:
             _table("Decisions by threading rule", self.decisions),
             _table("Conversations by team or teammate (as they ended)", self._by_assignee()),
             _table("Workflow runs", self.workflows),
+            self.workload.render(),
             _table("Rejections by reason", self.rejections),
             f"Opt-outs: {_count(opted, 'customer')} opted out at the end",
             f"SMS sent by workflows and HELP: {_count(self.replies, 'message')}, "

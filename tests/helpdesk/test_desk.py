@@ -51,6 +51,7 @@ def test_a_first_message_runs_the_workflow_and_its_actions_land_in_the_store(
     assert outcome.to_dict()["state"] == {
         "status": "open",
         "assignee": "VIP Support",
+        "team": "VIP Support",
         "tags": ["sms", "vip"],
     }
 

@@ -28,7 +28,7 @@ EVENTS = [
 ]  # fmt: skip
 FIELDS = {
     "event", "type", "conversation", "threading", "rule", "started_by", "closed", "reason",
-    "workflows", "state", "customer", "warnings", "replies",
+    "workflows", "state", "customer", "warnings", "replies", "assignments",
 }  # fmt: skip
 
 
@@ -65,7 +65,12 @@ def test_one_json_object_per_event_in_input_order(
             {"step": "by_plan", "rows": ["false", "matched", "not_evaluated"], "else": "not_taken"}
         ],
     }
-    assert first["state"] == {"status": "open", "assignee": "Billing", "tags": ["sms", "billing"]}
+    assert first["state"] == {
+        "status": "open",
+        "assignee": "Billing",
+        "team": "Billing",
+        "tags": ["sms", "billing"],
+    }
     assert duplicate["workflows"] == [] and duplicate["conversation"] == "C1"
     assert refused["conversation"] == "C1" and refused["rule"] == "conversation_open"
     assert closed["closed"] == ["C1"] and closed["state"]["status"] == "closed"
@@ -143,7 +148,7 @@ def test_traffic_is_seeded_and_summary_reads_simulate_output(
     assert capsys.readouterr().out == first
     types = {json.loads(line)["type"] for line in first.splitlines()}
     assert types == {"customer", "inbound_sms", "close_conversation", "outbound_sms",
-                     "start_conversation", "inbound_message"}  # fmt: skip
+                     "start_conversation", "inbound_message", "teammate_status"}  # fmt: skip
     events = write_events(tmp_path, first.splitlines())
     decisions = tmp_path / "decisions.jsonl"
     decisions.write_text("\n".join(json.dumps(d) for d in simulate_json(events, capsys)))
@@ -151,3 +156,4 @@ def test_traffic_is_seeded_and_summary_reads_simulate_output(
     summary = capsys.readouterr().out
     assert summary.startswith(f"{len(first.splitlines())} events")
     assert "Conversations by team or teammate (as they ended):" in summary
+    assert "Workload by teammate:" in summary and "Waits by team:" in summary

@@ -120,9 +120,33 @@ steps:
 }
 
 
+# The example workspace with a mistake of each kind in its teams (docs/workload.md).
+BROKEN_TEAMS = {
+    "Orders: {members: [dan, erin, hugo], assignment: balanced, limit: 6}": (
+        "Orders: {members: [dan, erin, zed], assignment: balanced, limit: 0}"
+    ),
+    "Email Support: {}": "Email Support: {assignment: balanced}",
+    "carmen: {}": "carmen: {}\n  zoe: {}",
+}
+TEAMLESS = """\
+workflow: teamless
+trigger: conversation_reopened
+priority: 99
+start: a
+steps:
+  a:
+    assign: {teammate: zoe}
+"""
+
+
 def write_broken(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(EXAMPLES / "workspace.yaml", folder / "workspace.yaml")
+    workspace = (EXAMPLES / "workspace.yaml").read_text()
+    for good, bad in BROKEN_TEAMS.items():
+        assert good in workspace, good
+        workspace = workspace.replace(good, bad)
+    (folder / "workspace.yaml").write_text(workspace)
+    (folder / "teamless.yaml").write_text(TEAMLESS)
     for name, text in BROKEN.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder

@@ -81,7 +81,9 @@ def test_every_finding_code_shows_on_a_picture(broken: Project) -> None:
     assert produced >= set(CODES)
     pictures = "".join(to_dot(workflow_diagram(w, broken.findings)) for w in broken.workflows)
     pictures += to_dot(overview_diagram(broken.workflows, broken.findings))
-    for code in produced:
+    # the team findings point into workspace.yaml, which has no picture (the review
+    # report lists them: test_cli.py)
+    for code in produced - {"E-unknown-member", "E-bad-limit", "E-empty-team"}:
         assert f"⚠ {code}" in pictures, code
 
 
