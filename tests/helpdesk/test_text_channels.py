@@ -313,7 +313,10 @@ def test_channel_filters_through_simulate(
         "SM1": ["route-inbound-sms"],
     }  # fmt: skip
     states = {o["event"]: o["state"] for o in out}
-    assert states["E1"] == {"status": "open", "assignee": "VIP Support", "tags": ["email", "vip"]}
+    assert states["E1"] == {
+        "status": "open", "assignee": "VIP Support", "team": "VIP Support",
+        "tags": ["email", "vip"],
+    }  # fmt: skip
     assert states["E2"]["assignee"] == "Email Support"
     assert out[1]["customer"] == {
         "id": "email:vip@example.com", "channel": "email", "address": "vip@example.com"

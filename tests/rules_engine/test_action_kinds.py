@@ -25,5 +25,7 @@ def test_docs_list_exactly_the_action_kinds_in_order() -> None:
     assert documented_action_kinds() == ACTION_KINDS
 
 
-def test_the_table_has_the_six_kinds() -> None:
-    assert ACTION_KINDS == ("assign", "tag", "note", "reply", "set", "close")
+def test_the_table_has_the_eight_kinds() -> None:
+    assert ACTION_KINDS == (
+        "assign", "unassign", "tag", "remove_tag", "note", "reply", "set", "close",
+    )  # fmt: skip
