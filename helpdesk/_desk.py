@@ -27,8 +27,10 @@ from rules_engine.workspace import Workspace
 
 from ._actions import apply_run, queue_reply
 from ._errors import ChannelError, ConversationOpen, InvalidEvent
+from ._guard import event_problem, store_refusal, text_problem
 from ._inbox import Inbox
-from ._records import Conversation, ConversationView, Customer, Message, Note, RunRecord
+from ._outbox import Outbox
+from ._records import Conversation, ConversationView, Customer, Note, RunRecord
 from ._result import ChannelResult, conversation_map, customer_map
 from ._senders import RecordingSender, Sender
 from ._store import ConversationStore, StoreTransaction
@@ -142,6 +144,7 @@ class HelpDesk:
         self.engine = engine
         self.store = store
         self.sender: Sender = sender if sender is not None else RecordingSender()
+        self.outbox = Outbox(store, self.sender)
         self.inbox = Inbox(
             store, settings or settings_of(engine.workspace), on_events=self._run_workflows
         )
@@ -171,12 +174,21 @@ class HelpDesk:
 
     def handle(self, event: Mapping[str, object]) -> Outcome:
         """Any event of SPEC section 5; bad input is a `rejected` outcome, never an error."""
+        problem = event_problem(event)
+        if problem is not None:
+            return _refused(event, f"The event cannot be read: {problem}.")
         kind = str(event.get("type", ""))
         if kind == "customer":
             refusal = self._customer_attribute_problem(event)
             if refusal is not None:
                 return self._outcome(event, _rejected(event, refusal))
-        result = self.inbox.apply(event)
+        try:
+            result = self.inbox.apply(event)
+        except Exception as error:  # rolled back: nothing was stored
+            refusal = store_refusal(self.store, error)
+            if refusal is None:
+                raise  # StoreBusy, an unreachable database: the caller answers 503
+            return _refused(event, f"The event was not stored: {refusal}.")
         replies = self._send_queued(result)
         return replace(self._outcome(event, result), replies=replies)
 
@@ -274,27 +286,13 @@ class HelpDesk:
             return ()
         with self.store.snapshot() as view:
             queued = [m for m in view.messages(result.conversation_id) if m.status == "queued"]
-        return tuple(self._send(message) for message in queued if self._claim(message))
+        sent = (self.outbox.send(message) for message in queued if self.outbox.claim(message))
+        return tuple(SentReply(s.id, s.segments, s.status) for s in sent)
 
-    def _send(self, message: Message) -> SentReply:
-        """Send one claimed message and record what the provider said."""
-        try:
-            sid = self.sender.send(message.customer, message.body, reference=message.provider_id)
-            status, sent_sid = "sent", sid
-        except ChannelError:
-            status, sent_sid = "failed", None
-        with self.store.transaction(message.customer) as tx:
-            tx.set_message_status(message.provider_id, status, message.at, sent_sid)
-        return SentReply(message.provider_id, message.segments, status)
-
-    def _claim(self, queued: Message) -> bool:
-        """Move a queued message to `sending`; only one worker wins it."""
-        with self.store.transaction(queued.customer) as tx:
-            message = tx.message(queued.provider_id)
-            if message is None or message.status != "queued":
-                return False
-            tx.set_message_status(message.provider_id, "sending", message.at)
-        return True
+    def send_due(self) -> tuple[SentReply, ...]:
+        """Send every reply still queued, or claimed by a worker that died (`_outbox`)."""
+        sent = self.outbox.send_due()
+        return tuple(SentReply(s.id, s.segments, s.status) for s in sent)
 
     # outcomes --------------------------------------------------------------------------
 
@@ -372,6 +370,25 @@ def _moves_on(current: str | None, new: str) -> bool:
     if current in FINAL_STATUSES:
         return False
     return _STATUS_RANK[new] > _STATUS_RANK.get(current or "", -1)
+
+
+def _refused(event: object, reason: str) -> Outcome:
+    """A `rejected` outcome for an event too broken to read or store (`_guard`)."""
+    ident = event.get("id") if isinstance(event, Mapping) else None
+    kind = event.get("type") if isinstance(event, Mapping) else None
+    return Outcome(
+        event=ident if isinstance(ident, str) and text_problem(ident, "") is None else None,
+        type=kind if isinstance(kind, str) and text_problem(kind, "") is None else "",
+        conversation=None,
+        threading="rejected",
+        started_by=None,
+        closed=(),
+        reason=reason,
+        workflows=(),
+        state=None,
+        customer=None,
+        opted_out=None,
+    )
 
 
 def _rejected(event: Mapping[str, object], reason: str) -> ChannelResult:

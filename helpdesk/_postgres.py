@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import errors
@@ -46,7 +46,15 @@ Connection = psycopg.Connection[DictRow]
 Row = DictRow
 
 MIGRATION_LOCK = "helpdesk-rules/schema"
-RETRYABLE = (errors.UniqueViolation, errors.SerializationFailure, errors.DeadlockDetected)
+RETRYABLE = (
+    errors.UniqueViolation,
+    errors.SerializationFailure,
+    errors.DeadlockDetected,
+    errors.LockNotAvailable,  # lock_timeout
+)
+# SQLSTATEs of a lost or refused connection (class 08, and the server shutting down or
+# starting): running the call again, on a fresh connection, may succeed.
+_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03")
 
 # Connections a forked child inherited: kept referenced and never closed in the child
 # (closing one would end the parent's session); psycopg does not finish them on exit.
@@ -66,12 +74,26 @@ def customer_key(customer: str) -> int:
 
 
 def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    """The URL without its password (in the user part or `?password=`), for messages
+    and logs; a URL that cannot be parsed is not shown at all."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "(an unreadable database URL)"
+    netloc = parts.netloc
+    if password is not None:
+        netloc = netloc.replace(f":{password}@", ":***@", 1)
+    query = "&".join(
+        f"{key}=***" if key.lower() in _SECRET_PARAMETERS else item
+        for item in parts.query.split("&")
+        if item
+        for key in [unquote(item.split("=", 1)[0])]
+    )
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+_SECRET_PARAMETERS = frozenset({"password", "sslpassword", "passfile", "sslkey"})
 
 
 class PostgresStore:
@@ -100,10 +122,11 @@ class PostgresStore:
         self._pool = _Pool(self._connect, pool_size)
         try:
             self._migrate()
-        except psycopg.OperationalError as error:
+        except psycopg.Error as error:  # unreachable, no such database, bad options
             self.close()
             raise StoreError(
-                f"Cannot connect to PostgreSQL at {redacted(self.url)}: {_first_line(error)}",
+                f"Cannot connect to PostgreSQL at {redacted(self.url)}: "
+                f"{_first_line(error).replace(self.url, redacted(self.url))}",
                 field="database",
                 hint="Check the URL (postgresql://user:password@host:5432/dbname) and that "
                 "the server is running and accepts this user.",
@@ -141,8 +164,15 @@ class PostgresStore:
 
     def is_retryable(self, error: BaseException) -> bool:
         """A conflict, a lock timeout, a lost or refused connection: running the whole
-        call again may succeed (and past the bound the webhook answers 503)."""
-        return isinstance(error, (*RETRYABLE, psycopg.OperationalError))
+        call again may succeed (and past the bound the webhook answers 503).  Any other
+        error is deterministic (a value over the index row size, bad data): running it
+        again would fail the same way, so it is not retried."""
+        if isinstance(error, RETRYABLE):
+            return True
+        if not isinstance(error, psycopg.OperationalError):
+            return False
+        state = error.sqlstate
+        return state is None or state.startswith(_CONNECTION_STATES)
 
     # schema --------------------------------------------------------------------------
 

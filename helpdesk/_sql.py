@@ -417,6 +417,17 @@ class SqlTransaction:
         sql = "SELECT * FROM workflow_runs WHERE event_id = ? ORDER BY seq"
         return self._each(_run, sql, event_id)
 
+    # the outbox (helpdesk/_outbox.py) ---------------------------------------------------
+
+    def due_outbound(self, claimed_before: datetime, limit: int) -> tuple[Message, ...]:
+        """Replies to send: queued ones, and ones claimed before `claimed_before` and
+        never confirmed (a worker died between the claim and the provider's answer)."""
+        sql = (
+            "SELECT * FROM messages WHERE status = 'queued'"
+            " OR (status = 'sending' AND status_at < ?) ORDER BY seq LIMIT ?"
+        )
+        return self._each(_message, sql, self._d.write_time(claimed_before), limit)
+
 
 # rows -> records ---------------------------------------------------------------------
 

@@ -102,6 +102,10 @@ class StoreTransaction(Protocol):
         """Record a delivery status (and the provider's id once it is known)."""
         ...
 
+    def due_outbound(self, claimed_before: datetime, limit: int) -> tuple[Message, ...]:
+        """Queued replies, and replies claimed before `claimed_before` and not confirmed."""
+        ...
+
 
 class ConversationStore(Protocol):
     """A database of customers, conversations, messages, notes and decisions."""

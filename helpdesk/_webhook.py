@@ -19,18 +19,20 @@ in a worker thread and the event loop stays free.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import ParamSpec, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
+import anyio
 import anyio.to_thread
 import psycopg
 from anyio import CapacityLimiter
@@ -44,12 +46,17 @@ from twilio.request_validator import RequestValidator
 
 from ._desk import HelpDesk, Outcome
 from ._errors import ServiceMisconfigured, StoreError
+from ._http import quiet_loop_errors
+from ._logsafe import clean, once_a_second
+from ._outbox import INTERVAL as OUTBOX_INTERVAL
 from ._senders import RecordingSender, Sender, TwilioSender
 from ._sqlite import SqliteStore
 
 log = logging.getLogger("helpdesk_rules.webhook")
 
 MAX_BODY = 64 * 1024
+# Seconds a client has to send the whole body once its headers are in (408 after).
+BODY_TIMEOUT = 10.0
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 SIGNATURE_HEADER = "x-twilio-signature"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -68,7 +75,22 @@ ENV = {
     "skip_signature": "HELPDESK_RULES_INSECURE_SKIP_SIGNATURE",
     "auth_token": "TWILIO_AUTH_TOKEN",
 }
-_MEDIA_FIELD = re.compile(r"Media(?:Url|ContentType)(\d+)")
+# A media index has at most 3 digits (Twilio sends 0-9); longer ones are ignored.
+_MEDIA_FIELD = re.compile(r"Media(?:Url|ContentType)(\d{1,3})")
+# The longest value each field may have; a longer one is a 400 (a provider never sends
+# one, and an id that long would not fit the database's index).  Twilio's SIDs are 34
+# characters, a message body at most 1,600.
+FIELD_LIMITS = {
+    "MessageSid": 64,
+    "SmsMessageSid": 64,
+    "MessageStatus": 32,
+    "From": 64,
+    "To": 64,
+    "Body": 8_000,
+    "ErrorCode": 16,
+}
+MAX_MEDIA_URL = 2_048
+MAX_MEDIA_TYPE = 255
 
 Form = ImmutableMultiDict[str, str]
 DeskFactory = Callable[[], HelpDesk]
@@ -89,6 +111,8 @@ class WebhookConfig:
     skip_signature: bool = False
     send_from: str | None = None
     max_body: int = MAX_BODY
+    outbox_interval: float = OUTBOX_INTERVAL
+    body_timeout: float = BODY_TIMEOUT
 
     def __post_init__(self) -> None:
         if not self.auth_token and not self.skip_signature:
@@ -196,6 +220,7 @@ class _Service:
 
     @asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        quiet_loop_errors(asyncio.get_running_loop())
         self._desk = await run_in_threadpool(self._factory)
         if _one_writer(self._desk):
             self._writers = CapacityLimiter(1)
@@ -203,11 +228,28 @@ class _Service:
             log.warning("X-Twilio-Signature is NOT checked (--insecure-skip-signature)")
         public = self.config.public_url or "as received"
         log.info("webhook service ready in process %d, public URL %s", os.getpid(), public)
+        sweeper = asyncio.create_task(self._send_due_forever())
         try:
             yield
         finally:
+            sweeper.cancel()
+            with suppress(asyncio.CancelledError):
+                await sweeper
             desk, self._desk = self._desk, None
             await run_in_threadpool(desk.close)
+
+    async def _send_due_forever(self) -> None:
+        """The outbox: replies left queued or unconfirmed by a crash, at start and then
+        every `outbox_interval` seconds (`_outbox`)."""
+        while True:
+            try:
+                sent = await self._write(self.desk.send_due)
+            except Exception as error:  # the next round tries again
+                once_a_second(log, "the outbox could not send due replies: %s", error)
+            else:
+                if sent:
+                    log.info("outbox: sent %d due replies", len(sent))
+            await asyncio.sleep(self.config.outbox_interval)
 
     @property
     def desk(self) -> HelpDesk:
@@ -236,20 +278,25 @@ class _Service:
             return form
         sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
         if form.get("ErrorCode"):
-            log.warning("message %s is %s with error code %s", sid, status, form["ErrorCode"])
+            log.warning(
+                "message %s is %s with error code %s",
+                clean(sid),
+                clean(status),
+                clean(form["ErrorCode"]),
+            )
         try:
             unchanged = await self._write(self._apply_status, sid, status, received)
         except UNAVAILABLE as error:
             return _unavailable("status", sid, error)
         if unchanged is not None:
-            log.info("status %r for %s changed nothing: %s", status, sid, unchanged)
+            log.info("status %r for %s changed nothing: %s", clean(status), clean(sid), unchanged)
         return _twiml()
 
     async def health(self, request: Request) -> Response:
         try:
             await run_in_threadpool(self._probe)
         except UNAVAILABLE as error:
-            log.error("health check: the store is unreachable: %s", error)
+            once_a_second(log, "health check: the store is unreachable: %s", error)
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
@@ -277,16 +324,32 @@ class _Service:
 
     async def _signed_form(self, request: Request) -> Form | Response:
         """The form fields of a signed request, or the error response to send instead."""
-        body = await read_body(request, self.config.max_body)
+        try:
+            with anyio.fail_after(self.config.body_timeout):
+                body = await read_body(request, self.config.max_body)
+        except TimeoutError:
+            once_a_second(
+                log,
+                "%s: body not received within %.0f s",
+                request.url.path,
+                self.config.body_timeout,
+                level=logging.WARNING,
+            )
+            return PlainTextResponse("Request body too slow.", status_code=408)
         if body is None:
             log.warning("%s: body over %d bytes refused", request.url.path, self.config.max_body)
             return PlainTextResponse("Request body too large.", status_code=413)
-        if request.headers.get("content-type", FORM_TYPE).split(";")[0].strip() != FORM_TYPE:
+        content_type = request.headers.get("content-type", FORM_TYPE).split(";")[0]
+        if content_type.strip().lower() != FORM_TYPE:
             return PlainTextResponse(f"Send {FORM_TYPE}.", status_code=415)
         form = parse_form(body)
         if not self._signature_ok(request, form):
             log.warning("%s: bad or missing X-Twilio-Signature, refused", request.url.path)
             return PlainTextResponse("Invalid X-Twilio-Signature.", status_code=403)
+        problem = form_problem(form)
+        if problem is not None:
+            log.warning("%s: refused with 400: %s", request.url.path, clean(problem))
+            return PlainTextResponse(f"{problem}.", status_code=400)
         return form
 
     def _signature_ok(self, request: Request, form: Form) -> bool:
@@ -321,6 +384,19 @@ def parse_form(body: bytes) -> Form:
     """Form fields, repeated ones kept (the signature covers every value)."""
     text = body.decode("utf-8", errors="replace")
     return ImmutableMultiDict(parse_qsl(text, keep_blank_values=True, errors="replace"))
+
+
+def form_problem(form: Form) -> str | None:
+    """A field longer than any provider sends (`FIELD_LIMITS`), or None."""
+    for key, value in form.multi_items():
+        limit = FIELD_LIMITS.get(key)
+        if key.startswith("MediaUrl"):
+            limit = MAX_MEDIA_URL
+        elif key.startswith("MediaContentType"):
+            limit = MAX_MEDIA_TYPE
+        if limit is not None and len(value) > limit:
+            return f"{key[:40]} is {len(value):,} characters long, over {limit:,}"
+    return None
 
 
 def signed_url(request: Request, public_url: str | None) -> str:
@@ -372,7 +448,9 @@ def _twiml() -> Response:
 
 
 def _unavailable(kind: str, sid: str | None, error: Exception) -> Response:
-    log.error("%s %s not stored, answering 503 so it is delivered again: %s", kind, sid, error)
+    once_a_second(
+        log, "%s %s not stored, answering 503 so it is delivered again: %s", kind, sid, error
+    )
     return PlainTextResponse(
         "The store is busy or unavailable; deliver again.",
         status_code=503,
@@ -382,14 +460,14 @@ def _unavailable(kind: str, sid: str | None, error: Exception) -> Response:
 
 def _log_outcome(outcome: Outcome) -> None:
     if outcome.threading == "rejected":
-        log.warning("inbound %s rejected: %s", outcome.event, outcome.reason)
+        log.warning("inbound %s rejected: %s", clean(outcome.event), clean(outcome.reason, 500))
     elif outcome.threading == "duplicate":
-        log.info("inbound %s is a duplicate delivery: nothing changed", outcome.event)
+        log.info("inbound %s is a duplicate delivery: nothing changed", clean(outcome.event))
     else:
         workflows = ", ".join(run.workflow for run in outcome.workflows) or "no workflow"
         log.info(
             "inbound %s: %s in %s (%s)",
-            outcome.event,
+            clean(outcome.event),
             outcome.threading,
             outcome.conversation,
             workflows,

@@ -7,13 +7,13 @@ checked against the workspace here, where the node's position is known.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import _yaml
 from ._reader import Reader, did_you_mean, one_of
+from ._regex import pattern_problem
 from .model import (
     OPERATORS,
     AllOf,
@@ -194,10 +194,9 @@ class ConditionParser:
         if not isinstance(item, str):
             self._report("E-type-mismatch", node, "`matches` takes a regular expression as text")
             return None
-        try:
-            re.compile(item)
-        except re.error as error:
-            self._report("E-schema", node, f"invalid regular expression {item!r}: {error}")
+        problem = pattern_problem(item)
+        if problem is not None:
+            self._report("E-schema", node, *problem)
             return None
         return item
 

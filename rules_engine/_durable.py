@@ -18,7 +18,7 @@ is built.  It follows ../shared/DURABLE_RULES.md:
 - Only conditions durable_rules runs exactly are sent to it: equality, `in` and
   `not_in` on text with plain literals, numeric comparisons with whole-number literals
   up to 2**50, boolean equality, `exists` / `missing`.  Everything else (case-folded
-  `contains` / `starts_with`, Python regex `matches`, lists, timestamps, literals of
+  `contains` / `starts_with`, RE2 `matches`, lists, timestamps, literals of
   the wrong type, odd text) is evaluated in Python before the post and sent as a
   synthetic 0/1 property.  Values are sent so that the comparisons durable_rules makes
   give the same answers as `semantics`: numbers clamped beyond the literal range and

@@ -14,6 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from . import _yaml
 from ._condition_parser import ConditionParser
 from ._reader import Reader, did_you_mean, one_of
+from ._yaml_limits import MAX_STEPS
 from .model import (
     TRIGGERS,
     Action,
@@ -137,6 +138,10 @@ class WorkflowParser:
         return self.reader.integer(entries["priority"][1], "`priority`")
 
     def _steps(self, node: Node) -> dict[str, Step] | None:
+        if isinstance(node, MappingNode) and len(node.value) > MAX_STEPS:
+            message = f"the workflow has {len(node.value):,} steps, over the limit of {MAX_STEPS:,}"
+            self.reader.report("E-too-large", node, message, "split it into several workflows")
+            return None
         steps: dict[str, Step] = {}
         for name, key_node, value in self.reader.items(node, "`steps`"):
             steps[name] = self._step(name, key_node, value)

@@ -42,6 +42,7 @@ CODES: dict[str, str] = {
     "E-unknown-assignee": "a team or teammate that the workspace does not declare",
     "E-priority-tie": "two workflows with the same trigger and the same priority",
     "E-duplicate-workflow": "two workflows with the same name",
+    "E-too-large": "a file or workflow over the size limits (bytes, nesting, values, steps)",
     "W-unreachable": "a step no path reaches",
     "W-shadowed-branch": "a branch that earlier branches always catch",
     "W-unsatisfiable": "a condition that can never hold",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node
 
-from . import _yaml
+from . import _yaml, _yaml_limits
 from ._reader import Reader
 from ._workflow_parser import WorkflowParser
 from ._workspace_parser import parse_workspace
@@ -92,15 +92,16 @@ def _workspace_path(files: list[Path], explicit: str | Path | None) -> Path | No
 
 
 def _read(path: Path, reader: Reader) -> Node | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        reader.report("E-syntax", reader_location(reader), "the file is not UTF-8 text")
+    text = _text(path, reader)
+    if text is None:
         return None
     try:
-        root = _yaml.compose(text, reader.file)
+        root = _yaml_limits.compose(text, reader.file)
     except _yaml.YamlSyntaxError as error:
         reader.report("E-syntax", error.location, error.message)
+        return None
+    except _yaml_limits.YamlLimitError as error:
+        reader.report(error.code, error.location, error.message, error.hint)
         return None
     if root is None:
         reader.report("E-syntax", reader_location(reader), "the file is empty")
@@ -111,6 +112,30 @@ def _read(path: Path, reader: Reader) -> Node | None:
         hint = f"write `true`/`false` for a boolean, or quote it: '{word}'"
         reader.report("W-yaml-bool", node, message, hint)
     return root
+
+
+def _text(path: Path, reader: Reader) -> str | None:
+    """The file's text, or None (and a finding) when it is too big, unreadable or not UTF-8."""
+    limit = _yaml_limits.MAX_FILE_BYTES
+    try:
+        with path.open("rb") as file:
+            data = file.read(limit + 1)
+    except OSError as error:
+        reader.report(
+            "E-syntax", reader_location(reader), f"the file cannot be read: {error.strerror}"
+        )
+        return None
+    if len(data) > limit:
+        message = f"the file is over {limit:,} bytes"
+        hint = "split the workflows into several files"
+        reader.report("E-too-large", reader_location(reader), message, hint)
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        message = f"the file is not UTF-8 text (byte {error.start + 1})"
+        reader.report("E-syntax", reader_location(reader), message, "save it as UTF-8")
+        return None
 
 
 def reader_location(reader: Reader) -> Location:

@@ -10,27 +10,23 @@ datetime for timestamps.  The rules:
 - `equals`, `not_equals`, `in`, `not_in` compare exactly (case matters).
 - `contains` and `starts_with` on text ignore case (Unicode case folding).  On a list,
   `contains` means "has this element"; `in` / `not_in` mean "has one of" / "has none of".
-- `matches` is a Python regular expression searched anywhere in the text (`re.search`).
+- `matches` is a regular expression searched anywhere in the text, run by RE2 in linear
+  time (`_regex`: Python's syntax without backreferences and lookaround).
 - `gt`, `gte`, `lt`, `lte` compare numbers, or timestamps.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import lru_cache
 
+from . import _regex
 from .errors import EventError
 from .model import AllOf, AnyOf, Comparison, Condition, Value
 from .workspace import AttributeSpec, Workspace
 
 Attributes = Mapping[str, object]
-
-
-@lru_cache(maxsize=4096)
-def compiled_pattern(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
 
 
 @lru_cache(maxsize=65536)
@@ -77,11 +73,7 @@ def _starts_with(value: object, literal: Value) -> bool:
 
 
 def _matches(value: object, literal: Value) -> bool:
-    return (
-        isinstance(value, str)
-        and isinstance(literal, str)
-        and compiled_pattern(literal).search(value) is not None
-    )
+    return isinstance(value, str) and isinstance(literal, str) and _regex.search(literal, value)
 
 
 def _compare(test: Callable[[object, object], bool]) -> Callable[[object, Value], bool]:

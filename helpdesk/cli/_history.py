@@ -14,7 +14,7 @@ from datetime import datetime
 
 from helpdesk import ChannelError, ConversationView, Inbox, open_store
 
-from . import UsageError
+from . import UsageError, missing_sqlite_database
 
 _VERDICT = {"matched": "✓", "false": "✗", "not_evaluated": "·"}
 Entry = tuple[datetime, int, str]  # when, order among things at the same moment, text
@@ -33,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    missing = missing_sqlite_database(args.database)
+    if missing is not None:
+        raise UsageError(missing)
     store = open_store(args.database)
     try:
         view = Inbox(store).conversation(args.conversation)

@@ -22,6 +22,7 @@ from visualize import (
 from visualize import Diagram as _Diagram
 
 from . import UsageError
+from ._filenames import distinct
 
 DEFAULT_FORMATS = "dot,svg,png"
 
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     diagrams.append(overview_diagram(project.workflows, project.findings))
     if args.trace:
         diagrams += traces(project, args.trace, args.event)
-    return write_all(diagrams, Path(args.out), formats, explicit)
+    return write_all(distinct(diagrams), Path(args.out), formats, explicit)
 
 
 def _unique(diagram: _Diagram, file: str, duplicate: bool) -> _Diagram:

@@ -13,7 +13,6 @@ import copy
 import os
 import sys
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from rules_engine.errors import ValidationError, WorkflowError
 from rules_engine.findings import has_errors, summary
@@ -180,6 +179,8 @@ def _serve_many(args: argparse.Namespace, config: WebhookConfig) -> None:
 def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
     from uvicorn.config import LOGGING_CONFIG
 
+    from .._http import BACKLOG, LIMIT_CONCURRENCY
+
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["helpdesk_rules"] = {
         "handlers": ["default"],
@@ -192,6 +193,11 @@ def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
         "log_config": log_config,
         "ws": "none",  # no websockets here: do not import a websockets library
         "lifespan": "on",
+        # Slow and numerous clients (`helpdesk/_http.py`): a header timeout, a cap on
+        # open connections, 503 past LIMIT_CONCURRENCY requests in progress.
+        "http": "helpdesk._http:GuardedH11Protocol",
+        "limit_concurrency": LIMIT_CONCURRENCY,
+        "backlog": BACKLOG,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN,
     }
 
@@ -202,8 +208,6 @@ def _is_postgres(database: str) -> bool:
 
 def _shown(database: str | None) -> str:
     """The database for a log line, without a password."""
-    parts = urlsplit(database or "")
-    if not parts.password:
-        return database or ""
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return parts._replace(netloc=netloc).geturl()
+    from .._postgres import redacted
+
+    return redacted(database) if database and "://" in database else database or ""

@@ -19,6 +19,7 @@ from typing import TextIO
 from tqdm import tqdm
 
 from helpdesk import HelpDesk, Outcome, open_store
+from helpdesk._guard import EventTooLarge, parse_json_line
 from rules_engine.errors import ValidationError, WorkflowError
 
 from .._project import desk_engine
@@ -79,7 +80,7 @@ def _open_events(path: str, stack: ExitStack) -> TextIO:
     if path == "-":
         return sys.stdin
     try:
-        return stack.enter_context(open(path, encoding="utf-8"))
+        return stack.enter_context(open(path, encoding="utf-8", errors="surrogateescape"))
     except OSError as error:
         raise UsageError(f"cannot read {path}: {error.strerror}") from None
 
@@ -124,9 +125,17 @@ def _parse(line: str, number: int, path: str) -> dict[str, object] | None:
     if not line.strip():
         return None
     try:
-        event = json.loads(line)
+        line.encode("utf-8")
+    except UnicodeEncodeError as error:  # undecodable bytes, kept by surrogateescape
+        print(f"{path}:{number}: not UTF-8 text (column {error.start + 1})", file=sys.stderr)
+        return None
+    try:
+        event = parse_json_line(line)
     except json.JSONDecodeError as error:
         print(f"{path}:{number}: not JSON: {error.msg} (column {error.colno})", file=sys.stderr)
+        return None
+    except (EventTooLarge, RecursionError) as error:
+        print(f"{path}:{number}: not read: {error}", file=sys.stderr)
         return None
     if not isinstance(event, dict):
         print(f"{path}:{number}: an event must be a JSON object", file=sys.stderr)

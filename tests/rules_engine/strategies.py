@@ -42,7 +42,7 @@ NUMBERS = (
 )  # fmt: skip
 BASE = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 TIMES = (BASE, BASE + timedelta(seconds=1), BASE - timedelta(days=5), BASE + timedelta(days=30))
-PATTERNS = ("^re", "fund$", "(?i)pro", r"\d+", "a.b", "ß", "[a-z]+", "^$", "😀")
+PATTERNS = ("^re", "fund$", "(?i)pro", r"\d+", "a.b", "ß", "[a-z]+", "^$", "😀", "(a+)+$")
 
 # The attributes a generated workspace may declare, with their types.
 CUSTOM = (
