@@ -12,8 +12,9 @@ retryable errors stay in `_sqlite.py` and `_postgres.py`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
@@ -133,6 +134,11 @@ class SqlTransaction:
         self._conn = conn
         self._d = dialect
         self._writable = writable
+        # The identity map: what this transaction read or wrote, by key, so that the
+        # threading, each workflow run and the outcome read a row once.  It lives as long
+        # as the transaction (a rolled-back call takes its map with it).
+        self._conversations: dict[int, Conversation] = {}
+        self._customers: dict[str, Customer | None] = {}
 
     def _execute(self, sql: str, params: tuple[Any, ...]) -> Cursor:
         return self._conn.execute(self._d.sql(sql), params)
@@ -155,16 +161,20 @@ class SqlTransaction:
     # customers -----------------------------------------------------------------------
 
     def customer(self, customer_id: str) -> Customer | None:
+        if customer_id in self._customers:
+            return self._customers[customer_id]
         row: Row | None = self._execute(
             "SELECT * FROM customers WHERE id = ?", (customer_id,)
         ).fetchone()
-        if row is None:
-            return None
-        identities = self._execute(
-            "SELECT * FROM identities WHERE customer = ? ORDER BY channel, address",
-            (customer_id,),
-        ).fetchall()
-        return _customer(row, identities, self._d)
+        found = None
+        if row is not None:
+            identities = self._execute(
+                "SELECT * FROM identities WHERE customer = ? ORDER BY channel, address",
+                (customer_id,),
+            ).fetchall()
+            found = _customer(row, identities, self._d)
+        self._customers[customer_id] = found
+        return found
 
     def customer_of(self, channel: str, address: str) -> Customer | None:
         row: Row | None = self._execute(
@@ -174,6 +184,7 @@ class SqlTransaction:
         return None if row is None else self.customer(row["customer"])
 
     def save_customer(self, customer: Customer) -> None:
+        self._customers.pop(customer.id, None)  # read again as stored, identities and all
         self._write(
             "INSERT INTO customers (id, attributes, opted_out, last_event_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
@@ -273,14 +284,27 @@ class SqlTransaction:
         seq = conversation_seq(conversation_id)
         if seq is None:
             return None
-        return self._first(_conversation, "SELECT * FROM conversations WHERE seq = ?", seq)
+        known = self._conversations.get(seq)
+        if known is not None:
+            return known
+        return self._kept(
+            self._first(_conversation, "SELECT * FROM conversations WHERE seq = ?", seq)
+        )
+
+    def _kept(self, conversation: Conversation | None) -> Conversation | None:
+        if conversation is not None:
+            self._conversations[_seq_of(conversation.id) or 0] = conversation
+        return conversation
 
     def open_conversation(self, customer: str, channel: str = "sms") -> Conversation | None:
-        return self._first(
-            _conversation,
-            "SELECT * FROM conversations WHERE customer = ? AND channel = ? AND status = 'open'",
-            customer,
-            channel,
+        return self._kept(
+            self._first(
+                _conversation,
+                "SELECT * FROM conversations WHERE customer = ? AND channel = ?"
+                " AND status = 'open'",
+                customer,
+                channel,
+            )
         )
 
     def last_closed_conversation(self, customer: str, channel: str = "sms") -> Conversation | None:
@@ -313,7 +337,7 @@ class SqlTransaction:
         seq = self._d.new_seq(cursor)
         if seq is None:  # pragma: no cover - an INSERT always numbers the row
             raise StoreError(f"{self._d.name} did not number the new conversation.")
-        return Conversation(
+        created = Conversation(
             id=conversation_id(seq),
             customer=customer,
             channel=channel,
@@ -322,8 +346,13 @@ class SqlTransaction:
             opened_at=at,
             subject=subject,
         )
+        self._conversations[seq] = _as_stored(created)
+        return created
 
     def update_conversation(self, conversation: Conversation) -> None:
+        seq = _seq_of(conversation.id)
+        if seq is not None:
+            self._conversations[seq] = _as_stored(conversation)
         self._write(
             "UPDATE conversations SET status = ?, subject = ?, assignee = ?, tags = ?,"
             " attributes = ?, closed_at = ? WHERE seq = ?",
@@ -438,6 +467,20 @@ def _seq_of(conversation: str | None) -> int | None:
 
 def _conversation_of(seq: int | None) -> str | None:
     return None if seq is None else conversation_id(seq)
+
+
+def _as_stored(conversation: Conversation) -> Conversation:
+    """The conversation as reading its row back would give it: UTC times, JSON values
+    with their keys sorted, the tags a tuple."""
+    closed = conversation.closed_at
+    attributes = conversation.attributes
+    return replace(
+        conversation,
+        opened_at=conversation.opened_at.astimezone(UTC),
+        closed_at=None if closed is None else closed.astimezone(UTC),
+        tags=tuple(conversation.tags),
+        attributes=json.loads(json.dumps(attributes, sort_keys=True)) if attributes else {},
+    )
 
 
 def _maybe_time(value: object, d: Dialect) -> datetime | None:
