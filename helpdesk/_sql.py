@@ -457,6 +457,39 @@ class SqlTransaction:
         )
         return self._each(_message, sql, self._d.write_time(claimed_before), limit)
 
+    # totals (`simulate`'s summary) -------------------------------------------------------
+
+    def totals(self) -> StoreTotals:
+        """Conversations by assignee (in the order of each one's first conversation),
+        customers, and customers opted out."""
+        rows = self._execute(
+            "SELECT COALESCE(assignee, '(unassigned)') AS assignee, COUNT(*) AS n,"
+            " MIN(seq) AS first FROM conversations GROUP BY COALESCE(assignee, '(unassigned)')"
+            " ORDER BY first",
+            (),
+        ).fetchall()
+        row = self._execute(
+            "SELECT COUNT(*) AS n, SUM(CASE WHEN opted_out THEN 1 ELSE 0 END) AS opted"
+            " FROM customers",
+            (),
+        ).fetchone()
+        return StoreTotals(
+            tuple((str(r["assignee"]), int(r["n"])) for r in rows),
+            int(row["n"]),
+            int(row["opted"] or 0),
+        )
+
+
+@dataclass(frozen=True)
+class StoreTotals:
+    by_assignee: tuple[tuple[str, int], ...]
+    customers: int
+    opted_out: int
+
+    @property
+    def conversations(self) -> int:
+        return sum(n for _, n in self.by_assignee)
+
 
 # rows -> records ---------------------------------------------------------------------
 
