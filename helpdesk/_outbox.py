@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from ._errors import ChannelError
 from ._records import Message
 from ._senders import Sender
-from ._store import ConversationStore, StoreTransaction, UnwaitedStore
+from ._store import ConversationStore, StoreTransaction
 
 # A claim older than this, never confirmed, is taken to be from a dead worker.
 LEASE = timedelta(seconds=60)
@@ -108,6 +108,5 @@ class Outbox:
 def _unwaited(store: ConversationStore, customer: str) -> AbstractContextManager[StoreTransaction]:
     """The transaction that records a send: its COMMIT need not be waited for, since a
     crash before it only leaves the reply claimed, to be sent again with the same key."""
-    if isinstance(store, UnwaitedStore):
-        return store.unwaited_transaction(customer)
-    return store.transaction(customer)
+    unwaited = getattr(store, "unwaited_transaction", None)  # `UnwaitedStore`
+    return store.transaction(customer) if unwaited is None else unwaited(customer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import phonenumbers
@@ -30,7 +31,20 @@ def parse_phone(
     Numbers without a `+` are read as numbers of the first SMS-enabled country.  With
     `allow_short_code`, 3 to 8 digits that form a short code of an SMS-enabled country
     are accepted as one (inbound messages from short codes).
+
+    A valid number is parsed once: the last `PARSED` ones are kept (an event names its
+    number several times, and a customer writes more than once); a bad one raises each
+    time.
     """
+    return _parsed(raw, settings, field, allow_short_code)
+
+
+# Valid numbers kept by `parse_phone` (bounded: a long-running service stays flat).
+PARSED = 16_384
+
+
+@functools.lru_cache(maxsize=PARSED)
+def _parsed(raw: str, settings: SmsSettings, field: str, allow_short_code: bool) -> PhoneNumber:
     text = raw.strip()
     if not text:
         raise InvalidPhoneNumber(f"The {label(field)} is empty.", field=field, hint=_FORMAT_HINT)
