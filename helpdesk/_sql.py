@@ -139,6 +139,7 @@ class SqlTransaction:
         # as the transaction (a rolled-back call takes its map with it).
         self._conversations: dict[int, Conversation] = {}
         self._customers: dict[str, Customer | None] = {}
+        self._no_markers: set[tuple[str, datetime]] = set()  # (customer, at): none pending
 
     def _execute(self, sql: str, params: tuple[Any, ...]) -> Cursor:
         return self._conn.execute(self._d.sql(sql), params)
@@ -184,7 +185,8 @@ class SqlTransaction:
         return None if row is None else self.customer(row["customer"])
 
     def save_customer(self, customer: Customer) -> None:
-        self._customers.pop(customer.id, None)  # read again as stored, identities and all
+        known = self._customers.pop(customer.id, None)
+        same_identities = known is not None and _identities(known) == _identities(customer)
         self._write(
             "INSERT INTO customers (id, attributes, opted_out, last_event_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
@@ -195,6 +197,10 @@ class SqlTransaction:
             customer.opted_out,
             self._time(customer.last_event_at),
         )
+        if same_identities:  # read in this transaction: its identities are stored already
+            self._customers[customer.id] = _customer_as_stored(customer)
+            return
+        # Otherwise read again as stored (an identity may belong to someone else).
         if customer.phone is not None:
             self._save_identity(
                 customer.id, "sms", customer.phone, customer.country, customer.short_code
@@ -352,7 +358,10 @@ class SqlTransaction:
     def update_conversation(self, conversation: Conversation) -> None:
         seq = _seq_of(conversation.id)
         if seq is not None:
-            self._conversations[seq] = _as_stored(conversation)
+            stored = _as_stored(conversation)
+            if self._writable and self._conversations.get(seq) == stored:
+                return  # unchanged since this transaction read or wrote it
+            self._conversations[seq] = stored
         self._write(
             "UPDATE conversations SET status = ?, subject = ?, assignee = ?, tags = ?,"
             " attributes = ?, closed_at = ? WHERE seq = ?",
@@ -377,15 +386,20 @@ class SqlTransaction:
     # outbound markers ----------------------------------------------------------------
 
     def pending_outbound(self, customer: str, at: datetime) -> OutboundMarker | None:
-        return self._first(
+        marker = self._first(
             _marker,
             "SELECT * FROM outbound_markers WHERE customer = ? AND answered_by IS NULL"
             " AND sent_at <= ? ORDER BY sent_at DESC, seq DESC LIMIT 1",
             customer,
             self._d.write_time(at),
         )
+        if marker is None:
+            self._no_markers.add((customer, at))
+        return marker
 
     def answer_outbound(self, customer: str, at: datetime, provider_id: str) -> None:
+        if (customer, at) in self._no_markers:
+            return  # none is pending: nothing to answer
         self._write(
             "UPDATE outbound_markers SET answered_by = ? WHERE customer = ?"
             " AND answered_by IS NULL AND sent_at <= ?",
@@ -395,6 +409,7 @@ class SqlTransaction:
         )
 
     def add_outbound(self, marker: OutboundMarker) -> None:
+        self._no_markers = {key for key in self._no_markers if key[0] != marker.customer}
         self._write(
             "INSERT INTO outbound_markers (provider_id, customer, sent_at, answered_by)"
             " VALUES (?, ?, ?, ?)",
@@ -513,6 +528,22 @@ def _as_stored(conversation: Conversation) -> Conversation:
         closed_at=None if closed is None else closed.astimezone(UTC),
         tags=tuple(conversation.tags),
         attributes=json.loads(json.dumps(attributes, sort_keys=True)) if attributes else {},
+    )
+
+
+def _identities(customer: Customer) -> tuple[object, ...]:
+    return (customer.phone, customer.country, customer.short_code, dict(customer.addresses))
+
+
+def _customer_as_stored(customer: Customer) -> Customer:
+    """The customer as reading its row back would give it (see `_as_stored`)."""
+    last = customer.last_event_at
+    attributes = customer.attributes
+    return replace(
+        customer,
+        last_event_at=None if last is None else last.astimezone(UTC),
+        attributes=json.loads(json.dumps(attributes, sort_keys=True)) if attributes else {},
+        addresses=dict(sorted(customer.addresses.items())),
     )
 
 
