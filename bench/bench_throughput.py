@@ -238,6 +238,25 @@ async def raw_load(port: int, requests: list[bytes], clients: int) -> tuple[list
     return latencies, time.perf_counter() - start
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of `pid` and its children, as /proc has them now."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+SERVICE: list[int] = [0]  # the pid of the service running now
+
+
 @contextmanager
 def service(database: Path, workers: int) -> Iterator[int]:
     port = free_port()
@@ -247,6 +266,7 @@ def service(database: Path, workers: int) -> Iterator[int]:
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    SERVICE[0] = process.pid
     try:
         wait_healthy(f"http://127.0.0.1:{port}", process)
         yield port
@@ -259,8 +279,10 @@ def webhook(database: Path, clients: int, messages: int, workers: int = 1) -> di
     with service(database, workers) as port:
         asyncio.run(raw_load(port, request_bytes(port, "W", 200), 16))  # warm-up
         requests = request_bytes(port, f"C{clients}x", messages)
+        cpu = tree_cpu(SERVICE[0])
         latencies, wall = asyncio.run(raw_load(port, requests, clients))
-    return latencies_of(latencies, wall)
+        cpu = tree_cpu(SERVICE[0]) - cpu
+    return {**latencies_of(latencies, wall), "cpu_ms": cpu / messages * 1000}
 
 
 def latencies_of(latencies: list[float], wall: float) -> dict[str, float]:
@@ -355,9 +377,10 @@ def _bare_statements(conn: sqlite3.Connection, item: Mapping[str, object]) -> No
 
 
 def row(name: str, figures: Mapping[str, float]) -> str:
+    cpu = f"   {figures['cpu_ms']:.2f} ms CPU/msg" if "cpu_ms" in figures else ""
     return (
         f"  {name:<44} {figures['per_second']:7.0f} msg/s   "
-        f"p50 {figures['p50_ms']:7.1f} ms   p99 {figures['p99_ms']:7.1f} ms"
+        f"p50 {figures['p50_ms']:7.1f} ms   p99 {figures['p99_ms']:7.1f} ms{cpu}"
     )
 
 
@@ -438,6 +461,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--memory", type=int, metavar="EVENTS")
+    parser.add_argument("--webhook-only", action="store_true")
     args = parser.parse_args()
     print(machine_line(sqlite=True))
     with tempfile.TemporaryDirectory(dir=ROOT / "out" if (ROOT / "out").exists() else None) as t:
@@ -449,8 +473,10 @@ def main() -> None:
         if args.memory:
             replay_memory(tmp, args.memory)
             return
-        per_message(tmp, 500 if args.quick else 2000)
-        rate = simulate_disk_and_memory(tmp, 1 if args.quick else 2)
+        rate = 1.0
+        if not args.webhook_only:
+            per_message(tmp, 500 if args.quick else 2000)
+            rate = simulate_disk_and_memory(tmp, 1 if args.quick else 2)
         webhook_figures(tmp, 1000 if args.quick else 3000, rate)
         print(
             f"fsync rate again, after: one stream {fsync_rate(tmp, 1):.0f}/s, "
