@@ -457,11 +457,35 @@ def replay_memory(tmp: Path, count: int) -> None:
         print(f"  t={at:6.0f} s  ~{lines * written / total:9,.0f} events  RSS {kib / 1024:4.0f} MB")
 
 
+def serve_memory(tmp: Path, count: int, chunk: int = 10_000) -> None:
+    """`serve` (1 worker, SQLite, no --send-from) under `count` signed messages from 64
+    clients, in chunks; the service's RSS after each chunk."""
+    with service(tmp / "memory.db", 1) as port:
+        pid = SERVICE[0]
+        start = time.perf_counter()
+        rows = []
+        for sent in range(0, count, chunk):
+            requests = request_bytes(port, f"M{sent}x", min(chunk, count - sent))
+            asyncio.run(raw_load(port, requests, 64))
+            rows.append((sent + len(requests), time.perf_counter() - start, rss_kib(pid)))
+    seconds = rows[-1][1]
+    warm = rows[len(rows) // 10 :] if len(rows) >= 10 else rows[1:] or rows
+    print(
+        f"serve of {count:,} signed messages, 64 clients: {seconds:.0f} s "
+        f"({count / seconds:,.0f} msg/s); RSS after warm-up {warm[0][2] / 1024:.0f} MB, "
+        f"at the end {rows[-1][2] / 1024:.0f} MB "
+        f"(growth {100 * (rows[-1][2] - warm[0][2]) / warm[0][2]:+.1f}%)"
+    )
+    for messages, at, kib in rows[:: max(1, len(rows) // 10)]:
+        print(f"  {messages:9,} messages  t={at:6.0f} s  RSS {kib / 1024:4.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--memory", type=int, metavar="EVENTS")
     parser.add_argument("--webhook-only", action="store_true")
+    parser.add_argument("--serve-memory", type=int, metavar="MESSAGES")
     args = parser.parse_args()
     print(machine_line(sqlite=True))
     with tempfile.TemporaryDirectory(dir=ROOT / "out" if (ROOT / "out").exists() else None) as t:
@@ -472,6 +496,9 @@ def main() -> None:
         )
         if args.memory:
             replay_memory(tmp, args.memory)
+            return
+        if args.serve_memory:
+            serve_memory(tmp, args.serve_memory)
             return
         rate = 1.0
         if not args.webhook_only:

@@ -185,7 +185,7 @@ def _serve_many(args: argparse.Namespace, config: WebhookConfig) -> None:
 def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
     from uvicorn.config import LOGGING_CONFIG
 
-    from .._http import BACKLOG, LIMIT_CONCURRENCY
+    from .._http import BACKLOG, LIMIT_CONCURRENCY, guarded_protocol
 
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["helpdesk_rules"] = {
@@ -206,7 +206,7 @@ def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
         "lifespan": "on",
         # Slow and numerous clients (`helpdesk/_http.py`): a header timeout, a cap on
         # open connections, 503 past LIMIT_CONCURRENCY requests in progress.
-        "http": "helpdesk._http:GuardedH11Protocol",
+        "http": guarded_protocol(),
         "limit_concurrency": LIMIT_CONCURRENCY,
         "backlog": BACKLOG,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN,
