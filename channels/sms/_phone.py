@@ -39,8 +39,9 @@ def parse_phone(
     return _parsed(raw, settings, field, allow_short_code)
 
 
-# Valid numbers kept by `parse_phone` (bounded: a long-running service stays flat).
-PARSED = 16_384
+# Valid numbers kept by `parse_phone`: enough for the messages in flight, bounded so that
+# a long-running service or replay stays flat.
+PARSED = 2_048
 
 
 @functools.lru_cache(maxsize=PARSED)
