@@ -25,6 +25,8 @@ from ._sql import conversation_id as conversation_id
 from ._sql import conversation_seq as conversation_seq
 
 Row = sqlite3.Row
+# Reader connections kept open between snapshots (more are opened when needed).
+IDLE_READERS = 4
 RETRYABLE_CONSTRAINTS = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
 
 
@@ -55,6 +57,8 @@ class SqliteStore:
         self._lock = threading.Lock()
         self._writer = GroupWriter(self._connect)
         self._connections: list[sqlite3.Connection] = []
+        self._idle: list[sqlite3.Connection] = []  # reader connections not in use
+        self._pid = os.getpid()
         self._closed = False
         try:
             self._migrate()
@@ -97,6 +101,7 @@ class SqliteStore:
     def _close_readers(self) -> None:
         with self._lock:
             connections, self._connections = self._connections, []
+            self._idle = []
             self._closed = True
         for conn in connections:
             conn.close()
@@ -177,14 +182,41 @@ class SqliteStore:
 
     @contextmanager
     def _begin(self, begin: str, *, writable: bool) -> Iterator[SqliteTransaction]:
-        conn = self._connection()
-        conn.execute(begin)
+        conn = self._reader()
         try:
-            yield SqliteTransaction(conn, writable=writable)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            conn.execute(begin)
+            try:
+                yield SqliteTransaction(conn, writable=writable)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            self._put_back(conn)
+
+    def _reader(self) -> sqlite3.Connection:
+        """A reader connection from the pool (threads come and go in a service's thread
+        pool: a connection per thread would stay open after its thread is gone)."""
+        if self._closed:
+            raise StoreError(f"The SQLite store {self.path!r} is closed; open a new one.")
+        with self._lock:
+            if self._pid != os.getpid():  # after a fork: the parent's are not ours
+                self._pid, self._idle = os.getpid(), []
+            if self._idle:
+                return self._idle.pop()
+        conn = self._connect()
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    def _put_back(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            if not self._closed and len(self._idle) < IDLE_READERS:
+                self._idle.append(conn)
+                return
+            if conn in self._connections:
+                self._connections.remove(conn)
+        conn.close()
 
 
 class SqliteTransaction(SqlTransaction):
