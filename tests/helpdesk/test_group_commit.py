@@ -204,3 +204,23 @@ def test_deferred_commits_every_n_calls_and_at_the_end(
             desk.handle(sms(i))
     assert 1 + 4 <= commits.count("COMMIT") <= 1 + 10  # every 10 calls (events, sends)
     assert committed(path, "SELECT count(*) FROM decision_log") == [(65,)]
+
+
+def test_snapshots_from_threads_that_come_and_go_reuse_a_few_connections(
+    tmp_path: Path,
+) -> None:
+    store = SqliteStore(tmp_path / "r.db")
+
+    def read() -> None:
+        with store.snapshot() as view:
+            view.message("none")
+
+    for _ in range(50):  # a thread pool lets its threads go and starts new ones
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: read(), range(40)))
+    assert len(store._connections) <= 1 + 8  # the migration's, and at most those in use
+    assert len(store._idle) <= 4
+    store.close()
