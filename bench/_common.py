@@ -173,10 +173,10 @@ class Statements:
     with no code of ours: qmark placeholders, for sqlite3 (`psycopg()` for psycopg)."""
 
     find_message: str = "SELECT 1 FROM messages WHERE provider_id = ?"
-    find_customer: str = "SELECT * FROM customers WHERE phone = ?"
+    find_customer: str = "SELECT * FROM customers WHERE id = ?"
     upsert_customer: str = (
-        "INSERT INTO customers (phone, country, last_event_at) VALUES (?, 'US', ?)"
-        " ON CONFLICT (phone) DO UPDATE SET last_event_at = excluded.last_event_at"
+        "INSERT INTO customers (id, last_event_at) VALUES (?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET last_event_at = excluded.last_event_at"
     )
     open_conversation: str = (
         "SELECT seq FROM conversations WHERE customer = ? AND channel = 'sms' AND status = 'open'"

@@ -35,6 +35,7 @@ class QueuedReply:
     to: str
     body: str
     segments: int
+    claimed: Message | None = None  # an SMS stored claimed (`sending`), for the caller to send
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,11 @@ def apply_run(
     at: datetime,
     reference: str,
     channel: Channel | None = None,
+    claimed_at: datetime | None = None,
 ) -> AppliedRun:
     """Apply `run.actions` in order; `reference` names the replies (`<ref>/reply<n>`).
 
-    `channel` is the conversation's adapter (None: SMS)."""
+    `channel` is the conversation's adapter (None: SMS); `claimed_at`: see `queue_reply`."""
     replies: list[QueuedReply] = []
     refusals: list[str] = []
     author = f"workflow:{run.workflow}"
@@ -63,7 +65,8 @@ def apply_run(
         match kind:
             case "reply":
                 reply_id = f"{reference}/reply{len(replies) + len(refusals) + 1}"
-                outcome = queue_reply(tx, conversation, str(action.value), at, reply_id, channel)
+                body = str(action.value)
+                outcome = queue_reply(tx, conversation, body, at, reply_id, channel, claimed_at)
                 if isinstance(outcome, QueuedReply):
                     replies.append(outcome)
                 else:
@@ -117,9 +120,13 @@ def queue_reply(
     at: datetime,
     reply_id: str,
     channel: Channel | None = None,
+    claimed_at: datetime | None = None,
 ) -> QueuedReply | str:
     """Store an SMS to send once the transaction commits (or, on another `channel`, a
-    recorded message), or say why it may not be sent."""
+    recorded message), or say why it may not be sent.
+
+    With `claimed_at` the SMS is stored already claimed by the caller (`sending`, as
+    `Outbox.claim` leaves it), who sends it after the commit: no second transaction."""
     customer = tx.customer(conversation.customer)
     if customer is not None and channel is not None and channel.name != "sms":
         return _record_reply(tx, conversation, customer, body, at, reply_id, channel)
@@ -127,21 +134,21 @@ def queue_reply(
     if refusal is not None or customer is None:
         return refusal or "the customer is unknown"
     segments = count_segments(body).segments
-    tx.add_message(
-        Message(
-            provider_id=reply_id,
-            customer=customer.id,
-            direction="outbound",
-            body=body,
-            at=at,
-            conversation_id=conversation.id,
-            segments=segments,
-            automated=True,
-            status="queued",
-            status_at=at,
-        )
+    message = Message(
+        provider_id=reply_id,
+        customer=customer.id,
+        direction="outbound",
+        body=body,
+        at=at,
+        conversation_id=conversation.id,
+        segments=segments,
+        automated=True,
+        status="queued" if claimed_at is None else "sending",
+        status_at=at if claimed_at is None else claimed_at,
     )
-    return QueuedReply(reply_id, customer.phone or customer.id, body, segments)
+    tx.add_message(message)
+    claimed = None if claimed_at is None else message
+    return QueuedReply(reply_id, customer.phone or customer.id, body, segments, claimed)
 
 
 def _record_reply(

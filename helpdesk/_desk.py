@@ -13,7 +13,7 @@ workflow's path, verdicts and actions.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -25,13 +25,13 @@ from rules_engine.events import ConversationEvent, Run
 from rules_engine.semantics import normalise_attributes
 from rules_engine.workspace import Workspace
 
-from ._actions import apply_run, queue_reply
+from ._actions import AppliedRun, QueuedReply, apply_run, queue_reply
 from ._errors import ChannelError, ConversationOpen, InvalidEvent
 from ._guard import event_problem, store_refusal, text_problem
 from ._inbox import Inbox
 from ._models import TeammateStatus, validate
 from ._outbox import Outbox
-from ._records import Conversation, ConversationView, Customer, Note, RunRecord
+from ._records import Conversation, ConversationView, Customer, Message, Note, RunRecord
 from ._result import ChannelResult, conversation_map, customer_map
 from ._senders import RecordingSender, Sender
 from ._store import ConversationStore, StoreTransaction
@@ -294,15 +294,29 @@ class HelpDesk:
     # inside the customer's transaction -----------------------------------------------
 
     def _run_workflows(self, tx: StoreTransaction, result: ChannelResult) -> ChannelResult:
-        runs = [run for event in result.events if (run := self._run_one(tx, event)) is not None]
+        claimed_at = self.outbox.clock()
+        runs: list[Run] = []
+        queued: list[Message] = []
+        for event in result.events:
+            ran = self._run_one(tx, event, claimed_at)
+            if ran is not None:
+                runs.append(ran[0])
+                queued += (r.claimed for r in ran[1].replies if r.claimed is not None)
         conversation = tx.conversation(result.conversation_id or "")
         if result.reply is not None and conversation is not None:  # HELP: the help text
-            queue_reply(
-                tx, conversation, result.reply, result.events[0].at, f"{result.event_id}/help"
+            reference = f"{result.event_id}/help"
+            help_reply = queue_reply(
+                tx, conversation, result.reply, result.events[0].at, reference, None, claimed_at
             )
-        return replace(result, runs=tuple(runs))
+            if isinstance(help_reply, QueuedReply) and help_reply.claimed is not None:
+                queued.append(help_reply.claimed)
+        # The outcome's state is read after the commit: the workload step (team
+        # assignment) runs just before it, so only then is the assignee final.
+        return _handled(result, tuple(runs), tuple(queued))
 
-    def _run_one(self, tx: StoreTransaction, event: ConversationEvent) -> Run | None:
+    def _run_one(
+        self, tx: StoreTransaction, event: ConversationEvent, claimed_at: datetime
+    ) -> tuple[Run, AppliedRun] | None:
         conversation = tx.conversation(str(event.conversation["id"]))
         customer = tx.customer(conversation.customer) if conversation else None
         if conversation is None or customer is None:
@@ -319,25 +333,23 @@ class HelpDesk:
         if run is None:
             return None
         reference = f"{event.id}/{event.trigger}"
-        apply_run(tx, conversation, run, event.at, reference, self.channels.get(event.channel))
+        channel = self.channels.get(event.channel)
+        applied = apply_run(tx, conversation, run, event.at, reference, channel, claimed_at)
         tx.log_run(
             RunRecord(
                 str(event.id), conversation.id, event.at, run.trigger, run.workflow, run.to_dict()
             )
         )
-        return run
+        return run, applied
 
     # after the commit ------------------------------------------------------------------
 
     def _send_queued(self, result: ChannelResult) -> tuple[SentReply, ...]:
-        """Send the replies the workflows queued (and any left from an earlier crash)."""
-        if result.conversation_id is None:
+        """Send the replies the workflows queued, claimed in the event's transaction (any
+        left from an earlier crash are the outbox sweep's, `send_due`)."""
+        if not isinstance(result, _Handled):
             return ()
-        if result.reply is None and not _replies_in(result.runs):
-            return ()
-        with self.store.snapshot() as view:
-            queued = [m for m in view.messages(result.conversation_id) if m.status == "queued"]
-        sent = (self.outbox.send(message) for message in queued if self.outbox.claim(message))
+        sent = (self.outbox.send(message) for message in result.queued)
         return tuple(SentReply(s.id, s.segments, s.status) for s in sent)
 
     def send_due(self) -> tuple[SentReply, ...]:
@@ -429,10 +441,6 @@ def _time_of(event: Mapping[str, object]) -> datetime | None:
         return None
 
 
-def _replies_in(runs: Sequence[Run]) -> bool:
-    return any(action.kind == "reply" for run in runs for action in run.actions)
-
-
 def _moves_on(current: str | None, new: str) -> bool:
     if current in FINAL_STATUSES:
         return False
@@ -468,3 +476,21 @@ def _rejected(event: Mapping[str, object], reason: str, field: str = "attributes
         ident if isinstance(ident, str) else None,
         error=error,
     )
+
+
+@dataclass(frozen=True)
+class _Handled(ChannelResult):
+    """A result the workflows ran on, with the replies the help desk claimed inside its
+    transaction."""
+
+    queued: tuple[Message, ...] = ()
+
+
+def _handled(
+    result: ChannelResult,
+    runs: tuple[Run, ...],
+    queued: tuple[Message, ...],
+) -> _Handled:
+    values = {f.name: getattr(result, f.name) for f in fields(ChannelResult)}
+    values["runs"] = runs
+    return _Handled(**values, queued=queued)

@@ -46,10 +46,10 @@ class _Event(BaseModel):
 
 
 def _unstorable(value: object) -> str | None:
-    if isinstance(value, str) and "\x00" in value:
-        return "must not contain NUL characters (\\x00)"
-    if isinstance(value, float) and not math.isfinite(value):
-        return "must not hold NaN or infinity"
+    if isinstance(value, str):
+        return "must not contain NUL characters (\\x00)" if "\x00" in value else None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "must not hold NaN or infinity"
     items: list[object] = []
     if isinstance(value, Mapping):
         items = [part for pair in value.items() for part in pair]

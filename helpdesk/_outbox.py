@@ -18,13 +18,14 @@ own timeout), or two workers could send the same message at the same time.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ._errors import ChannelError
 from ._records import Message
 from ._senders import Sender
-from ._store import ConversationStore
+from ._store import ConversationStore, StoreTransaction
 
 # A claim older than this, never confirmed, is taken to be from a dead worker.
 LEASE = timedelta(seconds=60)
@@ -97,8 +98,15 @@ class Outbox:
             status, sent_sid = "sent", sid
         except ChannelError:
             status, sent_sid = "failed", None
-        with self.store.transaction(message.customer) as tx:
+        with _unwaited(self.store, message.customer) as tx:
             current = tx.message(message.provider_id)
             if current is not None and current.status == "sending":
                 tx.set_message_status(message.provider_id, status, message.at, sent_sid)
         return Sent(message.provider_id, message.segments, status)
+
+
+def _unwaited(store: ConversationStore, customer: str) -> AbstractContextManager[StoreTransaction]:
+    """The transaction that records a send: its COMMIT need not be waited for, since a
+    crash before it only leaves the reply claimed, to be sent again with the same key."""
+    unwaited = getattr(store, "unwaited_transaction", None)  # `UnwaitedStore`
+    return store.transaction(customer) if unwaited is None else unwaited(customer)

@@ -194,6 +194,13 @@ class PostgresStore:
             yield PostgresTransaction(conn, writable=True)
 
     @contextmanager
+    def unwaited_transaction(self, customer: str) -> Iterator[PostgresTransaction]:
+        """A `transaction` whose COMMIT does not wait for the WAL to reach the disk."""
+        with self._begin("BEGIN", lock=customer_key(customer)) as conn:
+            conn.execute("SET LOCAL synchronous_commit TO OFF")
+            yield PostgresTransaction(conn, writable=True)
+
+    @contextmanager
     def snapshot(self) -> Iterator[PostgresTransaction]:
         """A read-only transaction that sees one consistent state (no lock)."""
         with self._begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", lock=None) as conn:

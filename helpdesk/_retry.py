@@ -103,7 +103,8 @@ def retried(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P
 
 def call_with_retries(call: Callable[[], R], store: object, name: str) -> R:
     """`call()`, run again while `store` calls its error a conflict, up to the bound."""
-    if not isinstance(store, RetryingStore):
+    is_retryable = getattr(store, "is_retryable", None)  # not `isinstance`: it is slow
+    if not callable(is_retryable):
         return call()
     policy = policy_of(store)
     attempt = 1
@@ -111,7 +112,7 @@ def call_with_retries(call: Callable[[], R], store: object, name: str) -> R:
         try:
             return call()
         except Exception as error:
-            if not store.is_retryable(error):
+            if not is_retryable(error):
                 raise
             if attempt >= policy.attempts:
                 raise _busy(name, attempt, error) from error

@@ -12,8 +12,9 @@ retryable errors stay in `_sqlite.py` and `_postgres.py`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
@@ -133,6 +134,12 @@ class SqlTransaction:
         self._conn = conn
         self._d = dialect
         self._writable = writable
+        # The identity map: what this transaction read or wrote, by key, so that the
+        # threading, each workflow run and the outcome read a row once.  It lives as long
+        # as the transaction (a rolled-back call takes its map with it).
+        self._conversations: dict[int, Conversation] = {}
+        self._customers: dict[str, Customer | None] = {}
+        self._no_markers: set[tuple[str, datetime]] = set()  # (customer, at): none pending
 
     def _execute(self, sql: str, params: tuple[Any, ...]) -> Cursor:
         return self._conn.execute(self._d.sql(sql), params)
@@ -169,16 +176,20 @@ class SqlTransaction:
     # customers -----------------------------------------------------------------------
 
     def customer(self, customer_id: str) -> Customer | None:
+        if customer_id in self._customers:
+            return self._customers[customer_id]
         row: Row | None = self._execute(
             "SELECT * FROM customers WHERE id = ?", (customer_id,)
         ).fetchone()
-        if row is None:
-            return None
-        identities = self._execute(
-            "SELECT * FROM identities WHERE customer = ? ORDER BY channel, address",
-            (customer_id,),
-        ).fetchall()
-        return _customer(row, identities, self._d)
+        found = None
+        if row is not None:
+            identities = self._execute(
+                "SELECT * FROM identities WHERE customer = ? ORDER BY channel, address",
+                (customer_id,),
+            ).fetchall()
+            found = _customer(row, identities, self._d)
+        self._customers[customer_id] = found
+        return found
 
     def customer_of(self, channel: str, address: str) -> Customer | None:
         row: Row | None = self._execute(
@@ -188,6 +199,8 @@ class SqlTransaction:
         return None if row is None else self.customer(row["customer"])
 
     def save_customer(self, customer: Customer) -> None:
+        known = self._customers.pop(customer.id, None)
+        same_identities = known is not None and _identities(known) == _identities(customer)
         self._write(
             "INSERT INTO customers (id, attributes, opted_out, last_event_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
@@ -198,6 +211,10 @@ class SqlTransaction:
             customer.opted_out,
             self._time(customer.last_event_at),
         )
+        if same_identities:  # read in this transaction: its identities are stored already
+            self._customers[customer.id] = _customer_as_stored(customer)
+            return
+        # Otherwise read again as stored (an identity may belong to someone else).
         if customer.phone is not None:
             self._save_identity(
                 customer.id, "sms", customer.phone, customer.country, customer.short_code
@@ -287,14 +304,27 @@ class SqlTransaction:
         seq = conversation_seq(conversation_id)
         if seq is None:
             return None
-        return self._first(_conversation, "SELECT * FROM conversations WHERE seq = ?", seq)
+        known = self._conversations.get(seq)
+        if known is not None:
+            return known
+        return self._kept(
+            self._first(_conversation, "SELECT * FROM conversations WHERE seq = ?", seq)
+        )
+
+    def _kept(self, conversation: Conversation | None) -> Conversation | None:
+        if conversation is not None:
+            self._conversations[_seq_of(conversation.id) or 0] = conversation
+        return conversation
 
     def open_conversation(self, customer: str, channel: str = "sms") -> Conversation | None:
-        return self._first(
-            _conversation,
-            "SELECT * FROM conversations WHERE customer = ? AND channel = ? AND status = 'open'",
-            customer,
-            channel,
+        return self._kept(
+            self._first(
+                _conversation,
+                "SELECT * FROM conversations WHERE customer = ? AND channel = ?"
+                " AND status = 'open'",
+                customer,
+                channel,
+            )
         )
 
     def last_closed_conversation(self, customer: str, channel: str = "sms") -> Conversation | None:
@@ -327,7 +357,7 @@ class SqlTransaction:
         seq = self._d.new_seq(cursor)
         if seq is None:  # pragma: no cover - an INSERT always numbers the row
             raise StoreError(f"{self._d.name} did not number the new conversation.")
-        return Conversation(
+        created = Conversation(
             id=conversation_id(seq),
             customer=customer,
             channel=channel,
@@ -336,8 +366,16 @@ class SqlTransaction:
             opened_at=at,
             subject=subject,
         )
+        self._conversations[seq] = _as_stored(created)
+        return created
 
     def update_conversation(self, conversation: Conversation) -> None:
+        seq = _seq_of(conversation.id)
+        if seq is not None:
+            stored = _as_stored(conversation)
+            if self._writable and self._conversations.get(seq) == stored:
+                return  # unchanged since this transaction read or wrote it
+            self._conversations[seq] = stored
         self._write(
             "UPDATE conversations SET status = ?, subject = ?, assignee = ?, tags = ?,"
             " attributes = ?, closed_at = ? WHERE seq = ?",
@@ -362,15 +400,20 @@ class SqlTransaction:
     # outbound markers ----------------------------------------------------------------
 
     def pending_outbound(self, customer: str, at: datetime) -> OutboundMarker | None:
-        return self._first(
+        marker = self._first(
             _marker,
             "SELECT * FROM outbound_markers WHERE customer = ? AND answered_by IS NULL"
             " AND sent_at <= ? ORDER BY sent_at DESC, seq DESC LIMIT 1",
             customer,
             self._d.write_time(at),
         )
+        if marker is None:
+            self._no_markers.add((customer, at))
+        return marker
 
     def answer_outbound(self, customer: str, at: datetime, provider_id: str) -> None:
+        if (customer, at) in self._no_markers:
+            return  # none is pending: nothing to answer
         self._write(
             "UPDATE outbound_markers SET answered_by = ? WHERE customer = ?"
             " AND answered_by IS NULL AND sent_at <= ?",
@@ -380,6 +423,7 @@ class SqlTransaction:
         )
 
     def add_outbound(self, marker: OutboundMarker) -> None:
+        self._no_markers = {key for key in self._no_markers if key[0] != marker.customer}
         self._write(
             "INSERT INTO outbound_markers (provider_id, customer, sent_at, answered_by)"
             " VALUES (?, ?, ?, ?)",
@@ -442,6 +486,39 @@ class SqlTransaction:
         )
         return self._each(_message, sql, self._d.write_time(claimed_before), limit)
 
+    # totals (`simulate`'s summary) -------------------------------------------------------
+
+    def totals(self) -> StoreTotals:
+        """Conversations by assignee (in the order of each one's first conversation),
+        customers, and customers opted out."""
+        rows = self._execute(
+            "SELECT COALESCE(assignee, '(unassigned)') AS assignee, COUNT(*) AS n,"
+            " MIN(seq) AS first FROM conversations GROUP BY COALESCE(assignee, '(unassigned)')"
+            " ORDER BY first",
+            (),
+        ).fetchall()
+        row = self._execute(
+            "SELECT COUNT(*) AS n, SUM(CASE WHEN opted_out THEN 1 ELSE 0 END) AS opted"
+            " FROM customers",
+            (),
+        ).fetchone()
+        return StoreTotals(
+            tuple((str(r["assignee"]), int(r["n"])) for r in rows),
+            int(row["n"]),
+            int(row["opted"] or 0),
+        )
+
+
+@dataclass(frozen=True)
+class StoreTotals:
+    by_assignee: tuple[tuple[str, int], ...]
+    customers: int
+    opted_out: int
+
+    @property
+    def conversations(self) -> int:
+        return sum(n for _, n in self.by_assignee)
+
 
 # rows -> records ---------------------------------------------------------------------
 
@@ -452,6 +529,36 @@ def _seq_of(conversation: str | None) -> int | None:
 
 def _conversation_of(seq: int | None) -> str | None:
     return None if seq is None else conversation_id(seq)
+
+
+def _as_stored(conversation: Conversation) -> Conversation:
+    """The conversation as reading its row back would give it: UTC times, JSON values
+    with their keys sorted, the tags a tuple."""
+    closed = conversation.closed_at
+    attributes = conversation.attributes
+    return replace(
+        conversation,
+        opened_at=conversation.opened_at.astimezone(UTC),
+        closed_at=None if closed is None else closed.astimezone(UTC),
+        tags=tuple(conversation.tags),
+        attributes=json.loads(json.dumps(attributes, sort_keys=True)) if attributes else {},
+    )
+
+
+def _identities(customer: Customer) -> tuple[object, ...]:
+    return (customer.phone, customer.country, customer.short_code, dict(customer.addresses))
+
+
+def _customer_as_stored(customer: Customer) -> Customer:
+    """The customer as reading its row back would give it (see `_as_stored`)."""
+    last = customer.last_event_at
+    attributes = customer.attributes
+    return replace(
+        customer,
+        last_event_at=None if last is None else last.astimezone(UTC),
+        attributes=json.loads(json.dumps(attributes, sort_keys=True)) if attributes else {},
+        addresses=dict(sorted(customer.addresses.items())),
+    )
 
 
 def _maybe_time(value: object, d: Dialect) -> datetime | None:

@@ -13,28 +13,33 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import cast
 
 from ._errors import StoreError
+from ._group import DEFERRED_LIMIT, GroupWriter
 from ._schema import SQLITE_TYPES
 from ._sql import Cursor, Dialect, SqlTransaction, migrate, schema_version
 from ._sql import conversation_id as conversation_id
 from ._sql import conversation_seq as conversation_seq
 
 Row = sqlite3.Row
+# Reader connections kept open between snapshots (more are opened when needed).
+IDLE_READERS = 4
 RETRYABLE_CONSTRAINTS = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
 
 
 def to_text(at: datetime) -> str:
-    """A UTC instant as sortable text."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """A UTC instant as sortable text (`2026-01-05T10:00:00.000000Z`)."""
+    if at.tzinfo is not UTC:
+        at = at.astimezone(UTC)
+    return at.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_text(text: str) -> datetime:
-    # fromisoformat reads what to_text writes, several times faster than strptime.
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    """The instant `to_text` wrote (a UTC datetime)."""
+    return datetime.fromisoformat(text)
 
 
 class SqliteStore:
@@ -50,8 +55,10 @@ class SqliteStore:
         self._busy_timeout = busy_timeout
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._writer = threading.RLock()
+        self._writer = GroupWriter(self._connect)
         self._connections: list[sqlite3.Connection] = []
+        self._idle: list[sqlite3.Connection] = []  # reader connections not in use
+        self._pid = os.getpid()
         self._closed = False
         try:
             self._migrate()
@@ -84,9 +91,17 @@ class SqliteStore:
         return conn
 
     def close(self) -> None:
-        """Close every connection this store opened (in this process)."""
+        """Commit what is pending, and close every connection this store opened (in this
+        process)."""
+        try:
+            self._writer.close()
+        finally:
+            self._close_readers()
+
+    def _close_readers(self) -> None:
         with self._lock:
             connections, self._connections = self._connections, []
+            self._idle = []
             self._closed = True
         for conn in connections:
             conn.close()
@@ -127,31 +142,81 @@ class SqliteStore:
     # transactions --------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self, customer: str) -> Iterator[SqliteTransaction]:
-        """`BEGIN IMMEDIATE` ... `COMMIT`, rolled back on any exception.
+    def transaction(self, customer: str, *, durable: bool = True) -> Iterator[SqliteTransaction]:
+        """A savepoint in this process's group transaction (`_group`), rolled back on
+        any exception; the block returns once the group's COMMIT is on disk.
 
-        SQLite has one writer at a time: the threads of this process take turns on a
-        lock before they ask SQLite, instead of sleeping in its busy handler (other
-        processes still wait there, up to the busy timeout).
+        SQLite has one writer at a time: the threads of this process take turns on the
+        group writer's lock, not on SQLite's busy handler (other processes still wait
+        there, up to the busy timeout).  With `durable=False` the block returns without
+        waiting for the COMMIT (the outbox marking a reply sent: a crash before that
+        COMMIT only means the reply is sent again, with the same key).
         """
-        with self._writer, self._begin("BEGIN IMMEDIATE", writable=True) as tx:
-            yield tx
+        if self._closed:
+            raise StoreError(f"The SQLite store {self.path!r} is closed; open a new one.")
+        with self._writer.member(durable=durable) as conn:
+            yield SqliteTransaction(conn, writable=True)
+
+    def unwaited_transaction(self, customer: str) -> AbstractContextManager[SqliteTransaction]:
+        return self.transaction(customer, durable=False)
+
+    @contextmanager
+    def deferred(self, limit: int = DEFERRED_LIMIT) -> Iterator[None]:
+        """For a single writer that can replay what a crash loses (`simulate`): commit
+        every `limit` transactions and at the end of the block, not each one."""
+        with self._writer.deferred(limit):
+            yield
+
+    def flush(self) -> None:
+        """Commit the transactions of a `deferred` block so far."""
+        self._writer.flush()
 
     @contextmanager
     def snapshot(self) -> Iterator[SqliteTransaction]:
-        with self._begin("BEGIN", writable=False) as tx:
-            yield tx
+        with self._writer.reading() as writer:
+            if writer is not None:  # deferred: read what is not committed yet
+                yield SqliteTransaction(writer, writable=False)
+                return
+            with self._begin("BEGIN", writable=False) as tx:
+                yield tx
 
     @contextmanager
     def _begin(self, begin: str, *, writable: bool) -> Iterator[SqliteTransaction]:
-        conn = self._connection()
-        conn.execute(begin)
+        conn = self._reader()
         try:
-            yield SqliteTransaction(conn, writable=writable)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            conn.execute(begin)
+            try:
+                yield SqliteTransaction(conn, writable=writable)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            self._put_back(conn)
+
+    def _reader(self) -> sqlite3.Connection:
+        """A reader connection from the pool (threads come and go in a service's thread
+        pool: a connection per thread would stay open after its thread is gone)."""
+        if self._closed:
+            raise StoreError(f"The SQLite store {self.path!r} is closed; open a new one.")
+        with self._lock:
+            if self._pid != os.getpid():  # after a fork: the parent's are not ours
+                self._pid, self._idle = os.getpid(), []
+            if self._idle:
+                return self._idle.pop()
+        conn = self._connect()
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    def _put_back(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            if not self._closed and len(self._idle) < IDLE_READERS:
+                self._idle.append(conn)
+                return
+            if conn in self._connections:
+                self._connections.remove(conn)
+        conn.close()
 
 
 class SqliteTransaction(SqlTransaction):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ._records import (
     Conversation,
@@ -123,3 +123,13 @@ class ConversationStore(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class UnwaitedStore(Protocol):
+    """A store that can commit a transaction without its caller waiting for the disk
+    (SQLite: a member of the next group commit; PostgreSQL: `synchronous_commit` off)."""
+
+    def unwaited_transaction(self, customer: str) -> AbstractContextManager[StoreTransaction]:
+        """Like `transaction`, but the block may return before its COMMIT is durable."""
+        ...

@@ -46,6 +46,7 @@ from twilio.request_validator import RequestValidator
 
 from ._desk import HelpDesk, Outcome
 from ._errors import ServiceMisconfigured, StoreError
+from ._group import GROUP_LIMIT
 from ._http import quiet_loop_errors
 from ._logsafe import clean, once_a_second
 from ._outbox import INTERVAL as OUTBOX_INTERVAL
@@ -53,6 +54,9 @@ from ._senders import RecordingSender, Sender, TwilioSender
 from ._sqlite import SqliteStore
 
 log = logging.getLogger("helpdesk_rules.webhook")
+# One line per message: off unless `serve --access-log` (a line per message costs more
+# CPU than applying it).
+message_log = logging.getLogger("helpdesk_rules.webhook.messages")
 
 MAX_BODY = 64 * 1024
 # Seconds a client has to send the whole body once its headers are in (408 after).
@@ -142,7 +146,8 @@ class WebhookConfig:
 
     def _sender(self) -> Sender | None:
         if self.send_from is None:
-            return None  # the desk's recording sender: replies are stored, not sent
+            # Replies are stored, not sent; nothing kept in memory (a long-running service).
+            return RecordingSender(keep=False)
         callback = f"{self.public_url.rstrip('/')}/twilio/status" if self.public_url else None
         return TwilioSender(self.send_from, status_callback=callback)
 
@@ -222,8 +227,8 @@ class _Service:
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         quiet_loop_errors(asyncio.get_running_loop())
         self._desk = await run_in_threadpool(self._factory)
-        if _one_writer(self._desk):
-            self._writers = CapacityLimiter(1)
+        if isinstance(self._desk.store, SqliteStore):
+            self._writers = CapacityLimiter(GROUP_LIMIT)
         if self._validator is None:
             log.warning("X-Twilio-Signature is NOT checked (--insecure-skip-signature)")
         public = self.config.public_url or "as received"
@@ -303,7 +308,11 @@ class _Service:
     # in a worker thread ----------------------------------------------------------------
 
     async def _write(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """`call` in a worker thread (it blocks on the database), one at a time on SQLite."""
+        """`call` in a worker thread (it blocks on the database).
+
+        On SQLite up to `GROUP_LIMIT` threads at a time: the store applies their writes
+        one at a time and commits them together (`_group`), so a request's parsing,
+        validation and phone numbers overlap the previous group's fsync."""
         return await anyio.to_thread.run_sync(partial(call, *args, **kwargs), limiter=self._writers)
 
     def _apply_status(self, sid: str, status: str, at: datetime) -> str | None:
@@ -432,17 +441,6 @@ def media_items(form: Mapping[str, str]) -> list[dict[str, str]]:
     return items
 
 
-def _one_writer(desk: HelpDesk) -> bool:
-    """Whether to run the desk's writes one at a time in this process.
-
-    SQLite has one writer at a time anyway; queueing the threads here spares them
-    SQLite's busy handler, which sleeps up to 100 ms between tries (a p99 of 140 ms at
-    4 concurrent requests, 19 ms queued).  Not when replies go out over the network
-    inside `handle` (a Twilio sender): one slow send would hold up every request.
-    """
-    return isinstance(desk.store, SqliteStore) and isinstance(desk.sender, RecordingSender)
-
-
 def _twiml() -> Response:
     return Response(EMPTY_TWIML, media_type="text/xml")
 
@@ -461,11 +459,15 @@ def _unavailable(kind: str, sid: str | None, error: Exception) -> Response:
 def _log_outcome(outcome: Outcome) -> None:
     if outcome.threading == "rejected":
         log.warning("inbound %s rejected: %s", clean(outcome.event), clean(outcome.reason, 500))
+    elif not message_log.isEnabledFor(logging.INFO):
+        return
     elif outcome.threading == "duplicate":
-        log.info("inbound %s is a duplicate delivery: nothing changed", clean(outcome.event))
+        message_log.info(
+            "inbound %s is a duplicate delivery: nothing changed", clean(outcome.event)
+        )
     else:
         workflows = ", ".join(run.workflow for run in outcome.workflows) or "no workflow"
-        log.info(
+        message_log.info(
             "inbound %s: %s in %s (%s)",
             clean(outcome.event),
             outcome.threading,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import phonenumbers
@@ -29,26 +30,22 @@ def parse_phone(
 
     Numbers without a `+` are read as numbers of the first SMS-enabled country.  With
     `allow_short_code`, 3 to 8 digits that form a short code of an SMS-enabled country
-    are accepted as one (inbound messages from short codes).  Numbers already read are
-    remembered (the same customers text again and again; a replay reads each number
-    many times): only valid ones, so every refusal still names its `field`.
+    are accepted as one (inbound messages from short codes).
+
+    A valid number is parsed once: the last `PARSED` ones are kept (an event names its
+    number several times, and a customer writes more than once); a bad one raises each
+    time.
     """
-    key = (raw, settings.sms_countries, allow_short_code)
-    known = _READ.get(key)
-    if known is None:
-        known = _parse_phone(raw, settings, field, allow_short_code)
-        if len(_READ) < _READ_MOST:
-            _READ[key] = known
-    return known
+    return _parsed(raw, settings, field, allow_short_code)
 
 
-_READ: dict[tuple[str, tuple[str, ...], bool], PhoneNumber] = {}
-_READ_MOST = 200_000  # numbers remembered per process
+# Valid numbers kept by `parse_phone`: enough for the messages in flight, bounded so that
+# a long-running service or replay stays flat.
+PARSED = 2_048
 
 
-def _parse_phone(
-    raw: str, settings: SmsSettings, field: str, allow_short_code: bool
-) -> PhoneNumber:
+@functools.lru_cache(maxsize=PARSED)
+def _parsed(raw: str, settings: SmsSettings, field: str, allow_short_code: bool) -> PhoneNumber:
     text = raw.strip()
     if not text:
         raise InvalidPhoneNumber(f"The {label(field)} is empty.", field=field, hint=_FORMAT_HINT)

@@ -62,6 +62,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(default: replies are stored, not sent)",
     )
     parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request and a line per message (off by default: it costs more CPU "
+        "than the message)",
+    )
+    parser.add_argument(
         "--insecure-skip-signature",
         action="store_true",
         help="do not check X-Twilio-Signature (local testing only; needed to start without "
@@ -183,7 +189,7 @@ def _serve_many(args: argparse.Namespace, config: WebhookConfig) -> None:
 def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
     from uvicorn.config import LOGGING_CONFIG
 
-    from .._http import BACKLOG, LIMIT_CONCURRENCY
+    from .._http import BACKLOG, LIMIT_CONCURRENCY, guarded_protocol
 
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["helpdesk_rules"] = {
@@ -191,15 +197,20 @@ def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
         "level": "INFO",
         "propagate": False,
     }
+    access_log = bool(getattr(args, "access_log", False))
+    log_config["loggers"]["helpdesk_rules.webhook.messages"] = {
+        "level": "INFO" if access_log else "WARNING"
+    }
     return {
         "host": args.host,
         "port": args.port,
         "log_config": log_config,
+        "access_log": access_log,
         "ws": "none",  # no websockets here: do not import a websockets library
         "lifespan": "on",
         # Slow and numerous clients (`helpdesk/_http.py`): a header timeout, a cap on
         # open connections, 503 past LIMIT_CONCURRENCY requests in progress.
-        "http": "helpdesk._http:GuardedH11Protocol",
+        "http": guarded_protocol(),
         "limit_concurrency": LIMIT_CONCURRENCY,
         "backlog": BACKLOG,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN,

@@ -3,6 +3,12 @@
 One JSON event per line (the README's tour).  With `--json`, one JSON object per input
 event, in input order; without it, a table and a summary.  Lines that are not JSON
 objects are reported with their line numbers and skipped; the others are processed.
+
+The input is read a line at a time and nothing is kept per event (the summary's final
+states come from the store), so memory stays flat however long the file.  On SQLite
+the events are committed in groups (`SqliteStore.deferred`), not one fsync each: a
+crash loses at most the last group, and running the same file again stores it (the
+events already stored are duplicates, skipped by their id).
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from helpdesk import HelpDesk, Outcome, open_store
+from helpdesk import HelpDesk, Outcome, RecordingSender, SqliteStore, open_store
 from helpdesk._guard import EventTooLarge, parse_json_line
+from helpdesk._sql import SqlTransaction, StoreTotals
 from rules_engine.errors import ValidationError, WorkflowError
 from rules_engine.workspace import EXECUTORS
 
@@ -56,8 +63,26 @@ def run(args: argparse.Namespace) -> int:
         desk = _open_desk(args, stack)
         stack.callback(desk.close)
         source = _open_events(args.events, stack)
-        return _simulate(desk, source, args)
+        summary = Summary(keep_state=not _is_empty(desk))
+        if isinstance(desk.store, SqliteStore):
+            stack.enter_context(desk.store.deferred())
+        return _simulate(desk, source, args, summary)
     return 0  # pragma: no cover - the with block returns
+
+
+def _is_empty(desk: HelpDesk) -> bool:
+    """Whether the store holds no conversation and no customer yet: then the summary's
+    final states are the store's, and nothing per event is kept to count them."""
+    with desk.store.snapshot() as view:
+        if not isinstance(view, SqlTransaction):
+            return False
+        totals = view.totals()
+    return totals.customers == 0 and totals.conversations == 0
+
+
+def _final(desk: HelpDesk) -> StoreTotals | None:
+    with desk.store.snapshot() as view:
+        return view.totals() if isinstance(view, SqlTransaction) else None
 
 
 def _open_desk(args: argparse.Namespace, stack: ExitStack) -> HelpDesk:
@@ -74,7 +99,8 @@ def _open_desk(args: argparse.Namespace, stack: ExitStack) -> HelpDesk:
     if database is None:
         folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="helpdesk-simulate-"))
         database = str(Path(folder) / "helpdesk.db")
-    desk = HelpDesk(engine, open_store(database), settings=config.sms)
+    sender = RecordingSender(keep=False)  # simulate sends nothing; the store has the replies
+    desk = HelpDesk(engine, open_store(database), settings=config.sms, sender=sender)
     desk.workload.rebalance()  # an existing database: limits may have been raised
     return desk
 
@@ -88,12 +114,10 @@ def _open_events(path: str, stack: ExitStack) -> TextIO:
         raise UsageError(f"cannot read {path}: {error.strerror}") from None
 
 
-def _simulate(desk: HelpDesk, source: TextIO, args: argparse.Namespace) -> int:
-    lines = source.readlines()
+def _simulate(desk: HelpDesk, source: TextIO, args: argparse.Namespace, summary: Summary) -> int:
     unreadable = 0
-    summary = Summary()
     table = None if args.json else _Table(sys.stdout)
-    for number, line in _progress(lines):
+    for number, line in _progress(source, args.events):
         event = _parse(line, number, args.events)
         if event is None:
             unreadable += line.strip() != ""
@@ -105,6 +129,8 @@ def _simulate(desk: HelpDesk, source: TextIO, args: argparse.Namespace) -> int:
         else:
             table.row(number, outcome)
     if table is not None:
+        if not summary.keep_state:
+            summary.final = _final(desk)
         print()
         print(summary.render())
     if unreadable:
@@ -114,14 +140,24 @@ def _simulate(desk: HelpDesk, source: TextIO, args: argparse.Namespace) -> int:
     return 1 if unreadable else 0
 
 
-def _progress(lines: list[str]) -> Iterator[tuple[int, str]]:
-    numbered = enumerate(lines, start=1)
-    if len(lines) < PROGRESS_AFTER:
+def _progress(source: TextIO, path: str) -> Iterator[tuple[int, str]]:
+    numbered = enumerate(source, start=1)
+    total = _line_count(path)
+    if total is None or total < PROGRESS_AFTER:
         return numbered
-    bar = tqdm(
-        numbered, total=len(lines), unit=" events", file=sys.stderr, leave=False, disable=None
-    )
+    bar = tqdm(numbered, total=total, unit=" events", file=sys.stderr, leave=False, disable=None)
     return iter(bar)
+
+
+def _line_count(path: str) -> int | None:
+    """The lines of a file, counted in blocks without keeping them (None for stdin)."""
+    if path == "-":
+        return None
+    count, last = 0, b"\n"
+    with open(path, "rb") as data:
+        while block := data.read(1 << 20):
+            count, last = count + block.count(b"\n"), block[-1:]
+    return count + (last != b"\n")
 
 
 def _parse(line: str, number: int, path: str) -> dict[str, object] | None:

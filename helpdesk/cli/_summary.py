@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .._sql import StoreTotals
 from . import UsageError
 from ._workload_summary import WorkloadSummary
 
@@ -52,6 +53,11 @@ def _line(line: str, number: int, path: str) -> Mapping[str, object]:
 
 @dataclass
 class Summary:
+    """Counts over outcomes.  With `keep_state=False` it keeps nothing per conversation
+    or customer: the caller gives the state things ended in (`final`, from its store)."""
+
+    keep_state: bool = True
+    final: StoreTotals | None = None
     events: int = 0
     decisions: Counter[str] = field(default_factory=Counter)
     rejections: Counter[str] = field(default_factory=Counter)
@@ -69,7 +75,8 @@ class Summary:
             self.decisions[f"{threading} ({outcome.get('rule')})"] += 1
         if threading == "rejected":
             self.rejections[str(outcome.get("rule"))] += 1
-        self._state(outcome)
+        if self.keep_state:
+            self._state(outcome)
         for run in _list(outcome.get("workflows")):
             if isinstance(run, Mapping):
                 self.workflows[str(run.get("workflow"))] += 1
@@ -91,13 +98,20 @@ class Summary:
             self.opted_out[str(key)] = bool(customer.get("opted_out"))
 
     def _by_assignee(self) -> Counter[str]:
+        if self.final is not None:
+            return Counter(dict(self.final.by_assignee))
         return Counter(self.assignees.values())
 
     def render(self) -> str:
-        opted = sum(self.opted_out.values())
+        if self.final is not None:
+            conversations, customers = self.final.conversations, self.final.customers
+            opted = self.final.opted_out
+        else:
+            conversations, customers = len(self.assignees), len(self.opted_out)
+            opted = sum(self.opted_out.values())
         sections = [
-            f"{_count(self.events, 'event')}, {_count(len(self.assignees), 'conversation')}, "
-            f"{_count(len(self.opted_out), 'customer')}",
+            f"{_count(self.events, 'event')}, {_count(conversations, 'conversation')}, "
+            f"{_count(customers, 'customer')}",
             _table("Decisions by threading rule", self.decisions),
             _table("Conversations by team or teammate (as they ended)", self._by_assignee()),
             _table("Workflow runs", self.workflows),
