@@ -18,6 +18,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from rules_engine._yaml_limits import MAX_DIGITS
+
 TRIGGERS = ("customer_sends_first_message", "conversation_reopened")
 CHANNELS = ("sms", "email", "chat")
 PLANS = ("free", "pro", "Pro", "ß", "SS")
@@ -64,7 +66,15 @@ NUMBERS = (
     1e16, 1e16 + 2, 1e300, -1e300, 5e-324, -5e-324, 1.7976931348623157e308, BIG, -BIG,
     BIG + 1,
 )  # fmt: skip
-LITERAL_NUMBERS = (*NUMBERS, math.inf, -math.inf)
+# Workflow files refuse integers of over MAX_DIGITS digits (a finding, like any hostile
+# input), so literals stay within it; events carry the bigger ones to the engine.
+LITERAL_NUMBERS = (
+    *(n for n in NUMBERS if not isinstance(n, int) or len(str(abs(n))) <= MAX_DIGITS),
+    10**MAX_DIGITS - 1,
+    -(10**MAX_DIGITS - 1),
+    math.inf,
+    -math.inf,
+)
 TIMES = (
     "2026-01-05T10:00:00Z", "2026-01-05T10:00:00.000001Z", "2026-01-05T11:00:00+01:00",
     "0001-01-01T00:00:00Z", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59.999999Z",
