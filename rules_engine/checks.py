@@ -282,9 +282,7 @@ class _Audiences:
                     for w, k in zip(self.group, self.keys, strict=True)
                     if w.priority > low.priority and k in overlapping
                 ]
-                catchers = _catchers(low, higher, self.workspace)
-                if catchers:  # always: the same search on the same audiences
-                    yield _shadowed(low, catchers)
+                yield _shadowed(low, _catchers(low, higher, self.workspace))
 
     def _overlapping(self, low: Workflow, key: _Key) -> set[_Key]:
         """The distinct audiences of higher workflows that overlap `low`'s."""
@@ -318,38 +316,27 @@ class _Audiences:
                 continue
             memo = (key, covering)
             if memo not in self.caught:
-                audiences = [self.audience[k] for k in covering]
+                audiences = [a for k in covering if (a := self.audience[k]) is not None]
                 self.caught[memo] = _caught_by(low.audience, audiences, self.workspace)
             if not self.caught[memo]:
                 return False
         return True
 
 
-def _catchers(
-    low: Workflow, higher: Sequence[Workflow], workspace: Workspace
-) -> list[Workflow] | None:
-    """The higher workflows (those whose audience overlaps `low`'s) that together catch
-    all of `low`'s events, or None."""
-    if not satisfiable(low.audience, workspace):
-        return None  # W-unsatisfiable says so already
+def _catchers(low: Workflow, higher: Sequence[Workflow], workspace: Workspace) -> list[Workflow]:
+    """The higher workflows that catch `low`'s events on its channels (its shadowing
+    found already), by priority, highest first."""
     found: dict[str, Workflow] = {}
     for channel in low.channels if low.channels is not None else workspace.channels:
-        covering = [w for w in higher if w.runs_on(channel)]
-        if not covering or not _caught_by(low.audience, [w.audience for w in covering], workspace):
-            return None
-        found.update((w.name, w) for w in covering)
+        found.update((w.name, w) for w in higher if w.runs_on(channel))
     return sorted(found.values(), key=lambda w: -w.priority)
 
 
 def _caught_by(
-    audience: Condition | None, covering: Sequence[Condition | None], workspace: Workspace
+    audience: Condition | None, covering: Sequence[Condition], workspace: Workspace
 ) -> bool:
-    """Whether every event `audience` matches is matched by one of `covering` (each
-    distinct audience searched once; the same one as `audience` catches it)."""
-    distinct = {_key(other): other for other in reversed(covering)}
-    if None in distinct or (audience is not None and _key(audience) in distinct):
-        return True
-    others = AnyOf(tuple(other for other in reversed(distinct.values()) if other is not None))
+    """Whether every event `audience` matches is matched by one of `covering`."""
+    others = AnyOf(tuple(covering))
     escape = Not(others) if audience is None else AllOf((audience, Not(others)))
     return not satisfiable(escape, workspace)
 
