@@ -120,14 +120,15 @@ if getattr(yaml, "__with_libyaml__", False):
 def compose(text: str, file: str) -> Node | None:
     """The node tree of one YAML document within the limits; raises `YamlLimitError`
     or `_yaml.YamlSyntaxError`."""
-    if _check_events(text, file):
+    checked = _check_events(text, file)
+    if checked is not None:
         fast = _FastLoader(text)
         try:
             root: Node | None = fast.get_single_node()
         except yaml.YAMLError:
             pass  # the Python reader words it
         else:
-            if root is not None:
+            if root is not None and not checked:
                 _check_size(root, file)
             return root
         finally:
@@ -151,16 +152,19 @@ def compose(text: str, file: str) -> Node | None:
     return root
 
 
-def _check_events(text: str, file: str) -> bool:
+def _check_events(text: str, file: str) -> bool | None:
     """In a fast pass over the events (libyaml, in C), refuse a file of more than
     MAX_EVENTS events, nesting deeper than MAX_DEPTH and an alias inside the collection
     its anchor names, each at the event where `_GuardedLoader` would refuse it.
 
-    Whether libyaml may compose the file: False without libyaml, when the text holds a
+    None when libyaml may not compose the file: without libyaml, when the text holds a
     character YAML does not allow, or on a syntax error, all left to the Python reader
-    (and its limits) to word."""
+    (and its limits) to word.  Otherwise whether `_check_size` has nothing to find: no
+    alias (so no more nodes than events) and no scalar long enough to be a huge integer.
+    """
     if not getattr(yaml, "__with_libyaml__", False) or _NON_PRINTABLE.search(text):
-        return False
+        return None
+    simple = MAX_EVENTS <= MAX_NODES
     depth = 0
     anchors: list[str | None] = []
     open_anchors: set[str] = set()
@@ -174,6 +178,7 @@ def _check_events(text: str, file: str) -> bool:
                     f"a workflow has at most {MAX_STEPS:,} steps; split it into several",
                 )
             if isinstance(event, AliasEvent):
+                simple = False
                 if event.anchor in open_anchors:
                     raise YamlLimitError(
                         "E-syntax",
@@ -182,6 +187,8 @@ def _check_events(text: str, file: str) -> bool:
                         "an alias cannot refer to a collection that contains it",
                     )
             elif isinstance(event, ScalarEvent | CollectionStartEvent):
+                if isinstance(event, ScalarEvent) and len(event.value) > MAX_DIGITS:
+                    simple = False
                 if depth + 1 > MAX_DEPTH:
                     raise YamlLimitError(
                         "E-syntax",
@@ -200,8 +207,8 @@ def _check_events(text: str, file: str) -> bool:
                 if anchor is not None:
                     open_anchors.discard(anchor)
     except yaml.YAMLError:
-        return False
-    return True
+        return None
+    return simple
 
 
 def _reader_error(error: yaml.reader.ReaderError, text: str, file: str) -> _yaml.YamlSyntaxError:
