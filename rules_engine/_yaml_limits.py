@@ -29,7 +29,13 @@ from dataclasses import dataclass
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+from yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    ScalarEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import _yaml
@@ -168,8 +174,11 @@ def _check_events(text: str, file: str) -> bool | None:
     depth = 0
     anchors: list[str | None] = []
     open_anchors: set[str] = set()
+    parser = CParser(text)
+    count = 0
     try:
-        for count, event in enumerate(yaml.parse(text, Loader=yaml.CSafeLoader), start=1):
+        while (event := parser.get_event()) is not None and not isinstance(event, StreamEndEvent):
+            count += 1
             if count > MAX_EVENTS:
                 raise YamlLimitError(
                     "E-syntax",
@@ -208,6 +217,8 @@ def _check_events(text: str, file: str) -> bool | None:
                     open_anchors.discard(anchor)
     except yaml.YAMLError:
         return None
+    finally:
+        parser.dispose()
     return simple
 
 
