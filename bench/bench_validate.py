@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
 
 from bench._common import machine_line
 from bench.bench_engine import WORKSPACE_YAML, workflow_yaml
-from rules_engine import _yaml, loader
+from rules_engine import _yaml_limits, loader
 from rules_engine.compiler import compile_network
 
 
@@ -55,7 +55,7 @@ def write(directory: Path, files: dict[str, str]) -> None:
 def measure(files: dict[str, str]) -> tuple[float, float, float, int]:
     """(seconds composing YAML, seconds loading and validating in all, compiling, findings)."""
     composing = 0.0
-    compose = _yaml.compose
+    compose = _yaml_limits.compose
 
     def timed(text: str, file: str) -> object:
         nonlocal composing
@@ -67,13 +67,13 @@ def measure(files: dict[str, str]) -> tuple[float, float, float, int]:
 
     with tempfile.TemporaryDirectory() as folder:
         write(Path(folder), files)
-        _yaml.compose = timed  # type: ignore[assignment]
+        _yaml_limits.compose = timed  # type: ignore[assignment]
         try:
             started = time.perf_counter()
             project = loader.load_project([folder])
             loaded = time.perf_counter()
         finally:
-            _yaml.compose = compose
+            _yaml_limits.compose = compose
         if project.errors:
             raise SystemExit(project.errors[0].format())
         compile_network(project.workflows, project.workspace)

@@ -70,7 +70,8 @@ def scalar(node: ScalarNode) -> object:
 
 
 def is_plain(node: Node) -> bool:
-    return isinstance(node, ScalarNode) and node.style is None
+    """Unquoted (PyYAML's Python reader says None, libyaml's says "")."""
+    return isinstance(node, ScalarNode) and not node.style
 
 
 def yaml_bool_words(node: Node) -> Iterator[ScalarNode]:

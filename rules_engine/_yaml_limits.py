@@ -14,10 +14,13 @@ or a stall:
   nodes, each aliased node counted once however many times it is used;
 - an integer of more than `MAX_DIGITS` digits (`E-syntax`).
 
-A file of over `MAX_EVENTS` YAML values is refused after a fast count (libyaml) before
-the reader that keeps marks runs.  Files over `MAX_FILE_BYTES` are refused before they
-are read (`loader`), and a workflow with more than `MAX_STEPS` steps before its steps
-are parsed (`_workflow_parser`).
+With libyaml (PyYAML's C parser), one fast pass over the events refuses a file of over
+`MAX_EVENTS` YAML values, deep nesting and aliases to an open collection, and libyaml
+then composes the nodes (with the same resolver and marks); when libyaml finds a
+problem, or is missing, or the text holds a character YAML does not allow, the Python
+reader runs instead, so every message is worded by it.  Files over `MAX_FILE_BYTES` are
+refused before they are read (`loader`), and a workflow with more than `MAX_STEPS` steps
+before its steps are parsed (`_workflow_parser`).
 """
 
 from __future__ import annotations
@@ -25,7 +28,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import yaml
-from yaml.events import AliasEvent, CollectionStartEvent
+from yaml.constructor import SafeConstructor
+from yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    ScalarEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import _yaml
@@ -41,6 +51,7 @@ MAX_STEPS = 2_000
 # libyaml, when PyYAML has it, before the slower reader that keeps marks runs.
 MAX_EVENTS = 60_000
 _INT = "tag:yaml.org,2002:int"
+_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 
 
 @dataclass(frozen=True)
@@ -100,16 +111,40 @@ class _GuardedLoader(_yaml._Loader):
         return Location(file, int(line) + 1, int(column) + 1)
 
 
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml._yaml import CParser
+
+    class _FastLoader(CParser, SafeConstructor, _yaml._Resolver):
+        """libyaml's composer with the project's resolver (only true/false are booleans)."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            _yaml._Resolver.__init__(self)
+
+
 def compose(text: str, file: str) -> Node | None:
     """The node tree of one YAML document within the limits; raises `YamlLimitError`
     or `_yaml.YamlSyntaxError`."""
-    _count_events(text, file)
+    checked = _check_events(text, file)
+    if checked is not None:
+        fast = _FastLoader(text)
+        try:
+            root: Node | None = fast.get_single_node()
+        except yaml.YAMLError:
+            pass  # the Python reader words it
+        else:
+            if root is not None and not checked:
+                _check_size(root, file)
+            return root
+        finally:
+            fast.dispose()
     try:
         loader = _GuardedLoader(text, file)
     except yaml.reader.ReaderError as error:
         raise _reader_error(error, text, file) from None
     try:
-        root: Node | None = loader.get_single_node()
+        root = loader.get_single_node()
     except yaml.reader.ReaderError as error:
         raise _reader_error(error, text, file) from None
     except yaml.MarkedYAMLError as error:
@@ -123,15 +158,27 @@ def compose(text: str, file: str) -> Node | None:
     return root
 
 
-def _count_events(text: str, file: str) -> None:
-    """Refuse a file of more than MAX_EVENTS events in a fast pass (libyaml, in C).
+def _check_events(text: str, file: str) -> bool | None:
+    """In a fast pass over the events (libyaml, in C), refuse a file of more than
+    MAX_EVENTS events, nesting deeper than MAX_DEPTH and an alias inside the collection
+    its anchor names, each at the event where `_GuardedLoader` would refuse it.
 
-    Only the count is taken from it: syntax errors are left to the reader that words
-    them, and without libyaml the limits below still hold, more slowly."""
-    if not getattr(yaml, "__with_libyaml__", False):
-        return
+    None when libyaml may not compose the file: without libyaml, when the text holds a
+    character YAML does not allow, or on a syntax error, all left to the Python reader
+    (and its limits) to word.  Otherwise whether `_check_size` has nothing to find: no
+    alias (so no more nodes than events) and no scalar long enough to be a huge integer.
+    """
+    if not getattr(yaml, "__with_libyaml__", False) or _NON_PRINTABLE.search(text):
+        return None
+    simple = MAX_EVENTS <= MAX_NODES
+    depth = 0
+    anchors: list[str | None] = []
+    open_anchors: set[str] = set()
+    parser = CParser(text)
+    count = 0
     try:
-        for count, event in enumerate(yaml.parse(text, Loader=yaml.CSafeLoader), start=1):
+        while (event := parser.get_event()) is not None and not isinstance(event, StreamEndEvent):
+            count += 1
             if count > MAX_EVENTS:
                 raise YamlLimitError(
                     "E-syntax",
@@ -139,8 +186,40 @@ def _count_events(text: str, file: str) -> None:
                     f"the file holds over {MAX_EVENTS:,} YAML values",
                     f"a workflow has at most {MAX_STEPS:,} steps; split it into several",
                 )
+            if isinstance(event, AliasEvent):
+                simple = False
+                if event.anchor in open_anchors:
+                    raise YamlLimitError(
+                        "E-syntax",
+                        _GuardedLoader._at_mark(file, event.start_mark),
+                        f"the alias *{event.anchor} is inside the collection its anchor names",
+                        "an alias cannot refer to a collection that contains it",
+                    )
+            elif isinstance(event, ScalarEvent | CollectionStartEvent):
+                if isinstance(event, ScalarEvent) and len(event.value) > MAX_DIGITS:
+                    simple = False
+                if depth + 1 > MAX_DEPTH:
+                    raise YamlLimitError(
+                        "E-syntax",
+                        _GuardedLoader._at_mark(file, event.start_mark),
+                        f"the nesting is deeper than {MAX_DEPTH} levels",
+                        "a workflow needs a few levels; flatten the conditions with `all`/`any`",
+                    )
+                if isinstance(event, CollectionStartEvent):
+                    depth += 1
+                    anchors.append(event.anchor)
+                    if event.anchor is not None:
+                        open_anchors.add(event.anchor)
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+                anchor = anchors.pop()
+                if anchor is not None:
+                    open_anchors.discard(anchor)
     except yaml.YAMLError:
-        return
+        return None
+    finally:
+        parser.dispose()
+    return simple
 
 
 def _reader_error(error: yaml.reader.ReaderError, text: str, file: str) -> _yaml.YamlSyntaxError:

@@ -7,8 +7,10 @@ reasoning in `logic`.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterator, Sequence
+from typing import TypeAlias
 
 import networkx as nx
 
@@ -21,6 +23,7 @@ from .model import (
     AllOf,
     AnyOf,
     BranchStep,
+    Comparison,
     Condition,
     Location,
     Not,
@@ -227,44 +230,132 @@ def _shadowed_workflows(
 ) -> Iterator[Finding]:
     """W-shadowed-workflow: a workflow that can never run, because on every channel it
     runs on, workflows of higher priority with its trigger catch every event it could
-    match.  Only raised when the search is certain (`satisfiable` says yes when unsure)."""
+    match.  Only raised when the search is certain (`satisfiable` says yes when unsure).
+
+    Workflows with the same audience (the same conditions and values) are searched
+    once: each low workflow is compared with the distinct audiences above it, not with
+    every workflow, and the search runs over distinct audiences."""
     groups: dict[str, list[Workflow]] = defaultdict(list)
     for workflow in workflows:
         if workflow.trigger in TRIGGERS and workflow.name in names:
             groups[workflow.trigger].append(workflow)
     overlaps = OverlapCheck(workspace)
     for group in groups.values():
-        for low in group:
-            higher = [
-                w
-                for w in group
-                if w.priority > low.priority and overlaps.overlap(low.audience, w.audience)
-            ]
-            catchers = _catchers(low, higher, workspace) if higher else None
-            if catchers:
-                yield _shadowed(low, catchers)
+        yield from _Audiences(group, workspace, overlaps).shadowed()
 
 
-def _catchers(
-    low: Workflow, higher: Sequence[Workflow], workspace: Workspace
-) -> list[Workflow] | None:
-    """The higher workflows (those whose audience overlaps `low`'s) that together catch
-    all of `low`'s events, or None."""
-    if not satisfiable(low.audience, workspace):
-        return None  # W-unsatisfiable says so already
+_Key: TypeAlias = Hashable
+
+
+def _key(condition: Condition | None) -> _Key:
+    """Equal for conditions that test the same things (types of values included)."""
+    if condition is None:
+        return None
+    if isinstance(condition, Comparison):
+        return ("?", condition.attribute, condition.operator, _typed(condition.value))
+    if isinstance(condition, Not):
+        return ("not", _key(condition.condition))
+    kind = "all" if isinstance(condition, AllOf) else "any"
+    return (kind, tuple(_key(child) for child in condition.conditions))
+
+
+def _typed(value: object) -> _Key:
+    if isinstance(value, tuple):
+        return tuple(_typed(item) for item in value)
+    return (type(value).__name__, value)
+
+
+class _Audiences:
+    """One trigger's workflows, by distinct audience: for each, the highest priority of
+    the workflows with it that run on every channel and on each named channel."""
+
+    def __init__(self, group: Sequence[Workflow], workspace: Workspace, overlaps: OverlapCheck):
+        self.group = group
+        self.workspace = workspace
+        self.overlaps = overlaps
+        self.keys = [_key(w.audience) for w in group]
+        self.audience: dict[_Key, Condition | None] = {}
+        self.everywhere: dict[_Key, int] = {}
+        self.on: dict[_Key, dict[str, int]] = {}
+        for workflow, key in zip(group, self.keys, strict=True):
+            self.audience.setdefault(key, workflow.audience)
+            if workflow.channels is None:
+                best = self.everywhere.get(key)
+                if best is None or workflow.priority > best:
+                    self.everywhere[key] = workflow.priority
+            else:
+                on = self.on.setdefault(key, {})
+                for channel in workflow.channels:
+                    if channel not in on or workflow.priority > on[channel]:
+                        on[channel] = workflow.priority
+        self.top = {key: self._top(key) for key in self.audience}
+        self.satisfiable: dict[_Key, bool] = {}
+        self.caught: dict[tuple[_Key, tuple[_Key, ...]], bool] = {}
+
+    def shadowed(self) -> Iterator[Finding]:
+        for low, key in zip(self.group, self.keys, strict=True):
+            overlapping = self._overlapping(low, key)
+            if overlapping and self._shadowed(low, key, overlapping):
+                higher = [
+                    w
+                    for w, k in zip(self.group, self.keys, strict=True)
+                    if w.priority > low.priority and k in overlapping
+                ]
+                yield _shadowed(low, _catchers(low, higher, self.workspace))
+
+    def _overlapping(self, low: Workflow, key: _Key) -> set[_Key]:
+        """The distinct audiences of higher workflows that overlap `low`'s."""
+        found: set[_Key] = set()
+        for other, audience in self.audience.items():
+            if self.top[other] > low.priority and self.overlaps.overlap(low.audience, audience):
+                found.add(other)
+        return found
+
+    def _top(self, key: _Key) -> float:
+        tops = [*self.on.get(key, {}).values()]
+        if key in self.everywhere:
+            tops.append(self.everywhere[key])
+        return max(tops, default=-math.inf)
+
+    def _top_on(self, key: _Key, channel: str) -> float:
+        tops = [self.everywhere.get(key, -math.inf), self.on.get(key, {}).get(channel, -math.inf)]
+        return max(tops)
+
+    def _shadowed(self, low: Workflow, key: _Key, overlapping: set[_Key]) -> bool:
+        if key not in self.satisfiable:
+            self.satisfiable[key] = satisfiable(low.audience, self.workspace)
+        if not self.satisfiable[key]:
+            return False  # W-unsatisfiable says so already
+        ordered = [k for k in self.audience if k in overlapping]
+        for channel in low.channels if low.channels is not None else self.workspace.channels:
+            covering = tuple(k for k in ordered if self._top_on(k, channel) > low.priority)
+            if not covering:
+                return False
+            if None in covering or key in covering:
+                continue
+            memo = (key, covering)
+            if memo not in self.caught:
+                audiences = [a for k in covering if (a := self.audience[k]) is not None]
+                self.caught[memo] = _caught_by(low.audience, audiences, self.workspace)
+            if not self.caught[memo]:
+                return False
+        return True
+
+
+def _catchers(low: Workflow, higher: Sequence[Workflow], workspace: Workspace) -> list[Workflow]:
+    """The higher workflows that catch `low`'s events on its channels (its shadowing
+    found already), by priority, highest first."""
     found: dict[str, Workflow] = {}
     for channel in low.channels if low.channels is not None else workspace.channels:
-        covering = [w for w in higher if w.runs_on(channel)]
-        if not covering or not _caught(low.audience, covering, workspace):
-            return None
-        found.update((w.name, w) for w in covering)
+        found.update((w.name, w) for w in higher if w.runs_on(channel))
     return sorted(found.values(), key=lambda w: -w.priority)
 
 
-def _caught(audience: Condition | None, covering: Sequence[Workflow], workspace: Workspace) -> bool:
-    if any(w.audience is None for w in covering):
-        return True
-    others = AnyOf(tuple(w.audience for w in covering if w.audience is not None))
+def _caught_by(
+    audience: Condition | None, covering: Sequence[Condition], workspace: Workspace
+) -> bool:
+    """Whether every event `audience` matches is matched by one of `covering`."""
+    others = AnyOf(tuple(covering))
     escape = Not(others) if audience is None else AllOf((audience, Not(others)))
     return not satisfiable(escape, workspace)
 

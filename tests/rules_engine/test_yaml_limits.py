@@ -95,3 +95,31 @@ def test_fuzzed_files_never_raise(tmp_path: Path, data: bytes) -> None:
     folder = _project(tmp_path, data)
     project = load_project([folder])
     assert all(f.location.line >= 1 for f in project.findings)
+
+
+def _shape(node: object) -> list[tuple[object, ...]]:
+    from yaml.nodes import ScalarNode
+
+    rows: list[tuple[object, ...]] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        mark = item.start_mark  # type: ignore[attr-defined]
+        plain = isinstance(item, ScalarNode) and not item.style
+        value = item.value if isinstance(item, ScalarNode) else None  # type: ignore[attr-defined]
+        rows.append((type(item).__name__, item.tag, mark.line, mark.column, plain, value))  # type: ignore[attr-defined]
+        if not isinstance(item, ScalarNode):
+            for part in item.value:  # type: ignore[attr-defined]
+                stack.extend(part if isinstance(part, tuple) else (part,))
+    return rows
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
+def test_libyaml_and_the_python_reader_compose_alike(path: Path) -> None:
+    from rules_engine import _yaml_limits
+
+    text = path.read_text() + "extra: [yes, 'no', 0x1F, 1_000, ~, True, &a {b: *a_}]\n".replace(
+        "*a_", "1"
+    )
+    python = _yaml_limits._GuardedLoader(text, "w.yaml").get_single_node()
+    assert _shape(_yaml_limits.compose(text, "w.yaml")) == _shape(python)
