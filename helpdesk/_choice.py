@@ -1,4 +1,4 @@
-"""Who in a team gets the next conversation: the pure rules of SPEC section 8.
+"""Who in a team gets the next conversation: the pure rules of docs/workload.md.
 
 No database here: the store gives a `Roster` (what each member holds, who is away, when
 each was last assigned, whose turn it is), `choose` answers with a member (or nobody)

@@ -1,4 +1,4 @@
-"""Workload: assignment within a team (SPEC section 8), on both stores.
+"""Workload: assignment within a team (docs/workload.md), on both stores.
 
 The project in `workload_project/`: Billing is balanced (alice, bob, carmen; inbox limit
 2; alice's own limit 1), Sales is round robin (dan, erin), Front is manual, frank is in
