@@ -134,18 +134,8 @@ def queue_reply(
     if refusal is not None or customer is None:
         return refusal or "the customer is unknown"
     segments = count_segments(body).segments
-    message = Message(
-        provider_id=reply_id,
-        customer=customer.id,
-        direction="outbound",
-        body=body,
-        at=at,
-        conversation_id=conversation.id,
-        segments=segments,
-        automated=True,
-        status="queued" if claimed_at is None else "sending",
-        status_at=at if claimed_at is None else claimed_at,
-    )
+    status = ("queued", at) if claimed_at is None else ("sending", claimed_at)
+    message = _reply_message(reply_id, customer, conversation, body, at, segments, *status)
     tx.add_message(message)
     claimed = None if claimed_at is None else message
     return QueuedReply(reply_id, customer.phone or customer.id, body, segments, claimed)
@@ -165,20 +155,33 @@ def _record_reply(
     except ChannelError as error:
         return error.format_message()
     cost = channel.reply_cost(body)
-    message = Message(
+    tx.add_message(_reply_message(reply_id, customer, conversation, body, at, cost, "recorded", at))
+    return QueuedReply(reply_id, customer.address(channel.name) or customer.id, body, cost)
+
+
+def _reply_message(
+    reply_id: str,
+    customer: Customer,
+    conversation: Conversation,
+    body: str,
+    at: datetime,
+    segments: int,
+    status: str,
+    status_at: datetime,
+) -> Message:
+    """A workflow's reply as the store keeps it."""
+    return Message(
         provider_id=reply_id,
         customer=customer.id,
         direction="outbound",
         body=body,
         at=at,
         conversation_id=conversation.id,
-        segments=cost,
+        segments=segments,
         automated=True,
-        status="recorded",
-        status_at=at,
+        status=status,
+        status_at=status_at,
     )
-    tx.add_message(message)
-    return QueuedReply(reply_id, customer.address(channel.name) or customer.id, body, cost)
 
 
 def _refusal(customer: Customer | None, body: str) -> str | None:

@@ -273,18 +273,9 @@ class Inbox:
                 outbound_message(id, phone, body, at, conversation.id, out_of_order, automated)
             )
             reason = f"A reply in the conversation {conversation.id}."
-            tx.log_decision(
-                DecisionRecord(id, record.id, at, "append", "reply", reason, conversation.id)
+            return _logged_reply(
+                tx, id, record.id, at, reason, conversation.id, warnings, out_of_order
             )
-        return ChannelResult(
-            "append",
-            "reply",
-            reason,
-            id,
-            conversation.id,
-            warnings=warnings,
-            out_of_order=out_of_order,
-        )
 
     def _record_reply(
         self,
@@ -324,18 +315,9 @@ class Inbox:
                 )
             )
             reason = f"A reply in the {channel.label} conversation {conversation.id}, recorded."
-            tx.log_decision(
-                DecisionRecord(id, customer.id, at, "append", "reply", reason, conversation.id)
+            return _logged_reply(
+                tx, id, customer.id, at, reason, conversation.id, warnings, out_of_order
             )
-        return ChannelResult(
-            "append",
-            "reply",
-            reason,
-            id,
-            conversation.id,
-            warnings=warnings,
-            out_of_order=out_of_order,
-        )
 
     # closing -------------------------------------------------------------------------
 
@@ -553,3 +535,20 @@ def default_adapters(settings: SmsSettings) -> Mapping[str, Channel]:
     """Every registered channel: SMS with `settings`, the others with its windows."""
     windows = ThreadingWindows(settings.reopen_window, settings.reply_window)
     return adapters(ChannelConfig(windows=windows, sms=settings))
+
+
+def _logged_reply(
+    tx: StoreTransaction,
+    id: str,
+    customer: str,
+    at: datetime,
+    reason: str,
+    conversation_id: str,
+    warnings: tuple[str, ...],
+    out_of_order: bool,
+) -> ChannelResult:
+    """Log a reply in the decision log; its result."""
+    tx.log_decision(DecisionRecord(id, customer, at, "append", "reply", reason, conversation_id))
+    return ChannelResult(
+        "append", "reply", reason, id, conversation_id, warnings=warnings, out_of_order=out_of_order
+    )
