@@ -11,17 +11,19 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from ._reader import Reader, did_you_mean, one_of
 from .workload import METHODS, Method, TeammateSpec, TeamSpec, Workload
 
+_IGNORED_HINT = "round robin takes active members in turn and ignores limits; use `balanced`"
+
 TEAM_KEYS = ("members", "assignment", "limit", "description")
 TEAMMATE_KEYS = ("limit", "description")
 
 
 def parse_workload(teams: Node | None, teammates: Node | None, reader: Reader) -> Workload:
     mates = _teammates(teammates, reader) if teammates is not None else {}
-    team_specs = _teams(teams, tuple(mates), reader) if teams is not None else {}
+    team_specs = _teams(teams, mates, reader) if teams is not None else {}
     return Workload(team_specs, mates)
 
 
-def _teams(node: Node, known: tuple[str, ...], reader: Reader) -> dict[str, TeamSpec]:
+def _teams(node: Node, known: dict[str, TeammateSpec], reader: Reader) -> dict[str, TeamSpec]:
     if not isinstance(node, MappingNode):
         names = reader.texts(node, "`teams`") or ()
         items = node.value if isinstance(node, SequenceNode) else [node] * len(names)
@@ -33,20 +35,23 @@ def _teams(node: Node, known: tuple[str, ...], reader: Reader) -> dict[str, Team
 
 
 def _team(
-    name: str, key_node: Node, node: Node, known: tuple[str, ...], reader: Reader
+    name: str, key_node: Node, node: Node, known: dict[str, TeammateSpec], reader: Reader
 ) -> TeamSpec:
     where = reader.at(key_node)
     if _is_empty(node):
         return TeamSpec(name, location=where)
     entries = reader.mapping(node, f"team `{name}`")
     reader.unknown_keys(entries, TEAM_KEYS, f"team `{name}`")
-    members: tuple[str, ...] = ()
-    if "members" in entries:
-        members = _members(entries["members"][1], name, known, reader)
     method: Method = "manual"
     if "assignment" in entries:
         method = _method(entries["assignment"][1], name, reader)
+    members: tuple[str, ...] = ()
+    if "members" in entries:
+        members = _members(entries["members"][1], name, known, method, reader)
     limit = _limit(entries["limit"][1], f"team `{name}`", reader) if "limit" in entries else None
+    if limit is not None and method == "round_robin":
+        message = f"the round-robin team `{name}` never applies its inbox limit"
+        reader.report("W-limit-ignored", entries["limit"][1], message, _IGNORED_HINT)
     if method == "balanced" and not members:
         hint = "list who takes its conversations under `members`, or use `assignment: manual`"
         reader.report("E-empty-team", key_node, f"the balanced team `{name}` has no members", hint)
@@ -92,14 +97,23 @@ def _limit(node: Node, what: str, reader: Reader) -> int | None:
     return value
 
 
-def _members(node: Node, team: str, known: tuple[str, ...], reader: Reader) -> tuple[str, ...]:
+def _members(
+    node: Node, team: str, known: dict[str, TeammateSpec], method: Method, reader: Reader
+) -> tuple[str, ...]:
     members = reader.texts(node, f"the members of `{team}`") or ()
     items = node.value if isinstance(node, SequenceNode) else [node] * len(members)
     for member, item in zip(members, items, strict=False):
-        if member not in known:
-            hint = did_you_mean(member, known) or f"declare `{member}` under `teammates`"
+        spec = known.get(member)
+        if spec is None:
+            hint = did_you_mean(member, tuple(known)) or f"declare `{member}` under `teammates`"
             message = f"team `{team}` lists `{member}`, who is not a teammate"
             reader.report("E-unknown-member", item, message, hint)
+        elif spec.limit is not None and method == "round_robin":
+            message = (
+                f"`{member}` has a limit of {spec.limit}, which the round-robin team "
+                f"`{team}` does not apply to its conversations"
+            )
+            reader.report("W-limit-ignored", item, message, _IGNORED_HINT)
     return tuple(dict.fromkeys(members))
 
 

@@ -24,6 +24,7 @@ Codes (see the README's YAML reference for examples):
     W-shadowed-workflow  higher-priority workflows catch every event of this one
     W-yaml-bool          an unquoted yes/no/on/off, kept as a string
     W-teamless-assignee  a workflow assigns to a teammate who is in no team
+    W-limit-ignored      a limit that a round-robin team never applies
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ CODES: dict[str, str] = {
     "catch every event it could match",
     "W-yaml-bool": "an unquoted yes/no/on/off read as a boolean by other tools",
     "W-teamless-assignee": "a workflow assigns to a teammate who is in no team",
+    "W-limit-ignored": "a limit that a round-robin team never applies",
 }
 
 

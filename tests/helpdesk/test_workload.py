@@ -232,6 +232,29 @@ def test_validate_reports_the_team_mistakes(
     }
 
 
+def test_validate_warns_about_limits_round_robin_never_applies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "workspace.yaml").write_text(
+        "workspace: t\n"
+        "teams:\n"
+        "  Sales: {members: [dan, erin], assignment: round_robin, limit: 4}\n"
+        "  Billing: {members: [dan], assignment: balanced, limit: 4}\n"
+        "teammates:\n"
+        "  dan: {limit: 2}\n"
+        "  erin: {}\n"
+    )
+    (tmp_path / "w.yaml").write_text(
+        "workflow: w\ntrigger: customer_sends_first_message\nstart: a\n"
+        "steps:\n  a:\n    assign: {team: Sales}\n"
+    )
+    assert main(["validate", "--json", str(tmp_path)]) == 0  # warnings only
+    found = [f for f in json.loads(capsys.readouterr().out) if f["code"] == "W-limit-ignored"]
+    assert {(f["line"], f["column"]) for f in found} == {(3, 21), (3, 65)}
+    assert "`dan` has a limit of 2" in found[0]["message"] + found[1]["message"]
+    assert main(["validate", "--strict", str(tmp_path)]) == 1
+
+
 def test_plain_lists_stay_valid_and_mean_manual() -> None:
     workspace = load_project([Path(__file__).parents[2] / "workflows"]).workspace
     assert workspace.teams and workspace.teammates

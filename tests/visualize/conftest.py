@@ -127,6 +127,7 @@ BROKEN_TEAMS = {
     ),
     "Email Support: {}": "Email Support: {assignment: balanced}",
     "carmen: {}": "carmen: {}\n  zoe: {}",
+    "gina: {}": "gina: {limit: 2}",
 }
 TEAMLESS = """\
 workflow: teamless
