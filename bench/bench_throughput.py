@@ -401,12 +401,16 @@ def webhook_figures(tmp: Path, messages: int, simulate_rate: float) -> None:
         if clients == 64:
             two = webhook(fresh / "webhook2.db", clients, messages, workers=2)
             print(row("serve --workers 2", two))
+            versus_simulate = (
+                f", / simulate in memory = {ours['per_second'] / simulate_rate:.2f}"
+                if simulate_rate
+                else ""  # --webhook-only: simulate was not run
+            )
             print(
                 f"  ratios at 64: serve / bare one-per-message = "
                 f"{ours['per_second'] / one['per_second']:.2f}, / bare group-committed = "
-                f"{ours['per_second'] / grouped['per_second']:.2f}, / simulate in memory = "
-                f"{ours['per_second'] / simulate_rate:.2f}; 2 workers / 1 = "
-                f"{two['per_second'] / ours['per_second']:.2f}"
+                f"{ours['per_second'] / grouped['per_second']:.2f}{versus_simulate}; "
+                f"2 workers / 1 = {two['per_second'] / ours['per_second']:.2f}"
             )
 
 
@@ -500,7 +504,7 @@ def main() -> None:
         if args.serve_memory:
             serve_memory(tmp, args.serve_memory)
             return
-        rate = 1.0
+        rate = 0.0
         if not args.webhook_only:
             per_message(tmp, 500 if args.quick else 2000)
             rate = simulate_disk_and_memory(tmp, 1 if args.quick else 2)

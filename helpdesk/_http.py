@@ -44,8 +44,11 @@ RESERVED_DESCRIPTORS = 64
 # before any is closed: kept free as well.
 BACKLOG = 64
 MAX_CONNECTIONS = int(os.environ.get("HELPDESK_RULES_MAX_CONNECTIONS", "900"))
-# Requests in progress at once per process; more are answered 503 (uvicorn).
-LIMIT_CONCURRENCY = 200
+# Requests in progress at once per process; more are answered 503 (uvicorn).  uvicorn
+# counts open connections against it too, so it sits above the connection cap: every
+# open keep-alive connection may have its request in progress (they wait for one group
+# commit), and the cap, not a 503, is what bounds them.
+LIMIT_CONCURRENCY = 1000
 
 
 def connection_cap() -> int:
